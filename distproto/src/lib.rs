@@ -1,0 +1,2 @@
+//! The Erlang distribution protocol as pure data: terms, their external format, and (later) the
+//! handshake, framing and control messages. No sockets, no clocks, no async runtime here.

@@ -1,0 +1,57 @@
+//! The Erlang term model: what a term *is*, independent of how it is encoded.
+//! Equality (`Eq`) is Erlang's exact `=:=`; `Ord` is Erlang's term order (see `order.rs`).
+
+mod atom;
+mod fun;
+mod ids;
+mod map;
+mod order;
+
+pub use atom::Atom;
+pub use fun::{ExportFun, Fun, LocalFun};
+pub use ids::{Pid, Port, Reference};
+pub use map::Map;
+
+use bytes::Bytes;
+use num_bigint::BigInt;
+
+/// One Erlang term.
+///
+/// Invariants kept by the constructors and the decoder (build terms with them, or normalise with
+/// [`Term::normalize`] when building by hand):
+/// - an integer that fits in `i64` is always `Integer`, never `BigInt`;
+/// - `List` is a proper list (`[]`, nil, is the empty `List`); `ImproperList` has at least one
+///   element and a tail that is not a list;
+/// - a `BitString` always has 1..=7 bits in its last byte (a whole number of bytes is a `Binary`);
+/// - `Float` is finite.
+/// `PartialEq`/`Eq`/`Ord`/`Hash` are implemented by hand in `order.rs`.
+#[derive(Debug, Clone)]
+pub enum Term {
+    Integer(i64),
+    BigInt(BigInt),
+    Float(Float),
+    Atom(Atom),
+    Reference(Reference),
+    Fun(Fun),
+    Port(Port),
+    Pid(Pid),
+    Tuple(Vec<Term>),
+    Map(Map),
+    List(Vec<Term>),
+    ImproperList(Vec<Term>, Box<Term>),
+    Binary(Bytes),
+    BitString(BitString),
+}
+
+/// A finite float. Equality and hashing are by value as in OTP 25 (`0.0 =:= -0.0`), but the sign of
+/// zero is kept for encoding.
+#[derive(Debug, Clone, Copy)]
+pub struct Float(pub f64);
+
+/// A bitstring whose length is not a whole number of bytes: `bits` (1..=7) of the last byte are
+/// used, most significant first; the unused low bits are zero.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BitString {
+    pub data: Bytes,
+    pub bits: u8,
+}
