@@ -1,2 +1,10 @@
-//! Harness for the interop tests: starts real `epmd`, `erl` and our binaries on private ports in
-//! private temp directories, and stops them by pid when the test ends, pass or fail.
+//! Harness for the interop tests: starts real `epmd`, `erl` and our own binaries on private ports
+//! in private temp directories, and stops them by pid when the test ends, pass or fail.
+
+mod child;
+mod erl;
+mod names;
+
+pub use child::{cargo_bin, ChildGuard};
+pub use erl::{ErlNode, ErlOptions, OtpEpmd};
+pub use names::{free_port, unique_name};
