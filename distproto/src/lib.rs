@@ -1,2 +1,5 @@
 //! The Erlang distribution protocol as pure data: terms, their external format, and (later) the
 //! handshake, framing and control messages. No sockets, no clocks, no async runtime here.
+
+pub mod etf;
+pub mod term;

@@ -2,15 +2,20 @@
 //! Equality (`Eq`) is Erlang's exact `=:=`; `Ord` is Erlang's term order (see `order.rs`).
 
 mod atom;
+mod bitstring;
+mod construct;
+mod float;
 mod fun;
 mod ids;
 mod map;
 mod order;
 
 pub use atom::Atom;
+pub use bitstring::BitString;
+pub use float::Float;
 pub use fun::{ExportFun, Fun, LocalFun};
 pub use ids::{Pid, Port, Reference};
-pub use map::Map;
+pub use map::{DuplicateKey, Map};
 
 use bytes::Bytes;
 use num_bigint::BigInt;
@@ -24,7 +29,11 @@ use num_bigint::BigInt;
 ///   element and a tail that is not a list;
 /// - a `BitString` always has 1..=7 bits in its last byte (a whole number of bytes is a `Binary`);
 /// - `Float` is finite.
+///
 /// `PartialEq`/`Eq`/`Ord`/`Hash` are implemented by hand in `order.rs`.
+///
+/// Dropping, comparing and encoding recurse into nested terms: a term nested much deeper than the
+/// decoder's default `max_depth` can exhaust the stack. Terms from the decoder are bounded by it.
 #[derive(Debug, Clone)]
 pub enum Term {
     Integer(i64),
@@ -41,17 +50,4 @@ pub enum Term {
     ImproperList(Vec<Term>, Box<Term>),
     Binary(Bytes),
     BitString(BitString),
-}
-
-/// A finite float. Equality and hashing are by value as in OTP 25 (`0.0 =:= -0.0`), but the sign of
-/// zero is kept for encoding.
-#[derive(Debug, Clone, Copy)]
-pub struct Float(pub f64);
-
-/// A bitstring whose length is not a whole number of bytes: `bits` (1..=7) of the last byte are
-/// used, most significant first; the unused low bits are zero.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct BitString {
-    pub data: Bytes,
-    pub bits: u8,
 }

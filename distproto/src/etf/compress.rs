@@ -1,0 +1,1 @@
+//! zlib for compressed terms (131, 80).

@@ -1,0 +1,1 @@
+//! FLOAT_EXT text.
