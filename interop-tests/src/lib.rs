@@ -2,9 +2,13 @@
 //! in private temp directories, and stops them by pid when the test ends, pass or fail.
 
 mod child;
+mod epmd_daemon;
+pub mod epmd_script;
+pub mod epmd_wire;
 mod erl;
 mod names;
 
 pub use child::{cargo_bin, ChildGuard};
 pub use erl::{ErlNode, ErlOptions, OtpEpmd};
 pub use names::{free_port, unique_name};
+pub use epmd_daemon::{EpmdDaemon, EpmdKind};
