@@ -2,16 +2,24 @@
 //! Total: every malformed input is a [`DecodeError`]; allocation is bounded by the input size.
 
 use bytes::Bytes;
+use num_bigint::{BigInt, Sign};
 
-use super::{DecodeError, DecodeOptions};
-use crate::term::Term;
+use super::compress;
+use super::float_text;
+use super::tag::*;
+use super::{DecodeError, DecodeErrorKind as Kind, DecodeOptions};
+use crate::term::{Atom, ExportFun, Float, Fun, LocalFun, Map, Pid, Port, Reference, Term};
 
 /// Decodes terms without the version byte from a byte slice, one after another.
 pub struct Decoder<'a> {
     input: &'a [u8],
+    /// The same bytes as `input` when binaries may share them.
     source: Option<&'a Bytes>,
     pos: usize,
     options: &'a DecodeOptions<'a>,
+    depth: usize,
+    /// `input` was cut short to honour `max_size`: running out means "too large".
+    cut_by_limit: bool,
 }
 
 impl<'a> Decoder<'a> {
@@ -22,6 +30,8 @@ impl<'a> Decoder<'a> {
             source: None,
             pos: 0,
             options,
+            depth: 0,
+            cut_by_limit: false,
         }
     }
 
@@ -32,6 +42,8 @@ impl<'a> Decoder<'a> {
             source: Some(input),
             pos: 0,
             options,
+            depth: 0,
+            cut_by_limit: false,
         }
     }
 
@@ -47,15 +59,587 @@ impl<'a> Decoder<'a> {
 
     /// Decodes the term at the cursor (no version byte) and moves past it.
     pub fn decode_term(&mut self) -> Result<Term, DecodeError> {
-        let _ = (self.input, self.source, self.options);
-        todo!()
+        self.depth = 0;
+        self.term()
+    }
+
+    fn error(&self, offset: usize, kind: Kind) -> DecodeError {
+        DecodeError::new(offset, kind)
+    }
+
+    #[cold]
+    fn truncated(&self, wanted: usize) -> DecodeError {
+        if self.cut_by_limit {
+            return self.error(
+                self.pos,
+                Kind::TooLarge {
+                    max: self.options.max_size,
+                },
+            );
+        }
+        let have = self.input.len().saturating_sub(self.pos);
+        self.error(
+            self.pos,
+            Kind::Truncated {
+                needed: wanted.saturating_sub(have).max(1),
+            },
+        )
+    }
+
+    #[inline]
+    fn u8(&mut self) -> Result<u8, DecodeError> {
+        match self.input.get(self.pos) {
+            Some(&b) => {
+                self.pos += 1;
+                Ok(b)
+            }
+            None => Err(self.truncated(1)),
+        }
+    }
+
+    #[inline]
+    fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+        let input: &'a [u8] = self.input;
+        match self
+            .pos
+            .checked_add(n)
+            .and_then(|end| input.get(self.pos..end))
+        {
+            Some(bytes) => {
+                self.pos += n;
+                Ok(bytes)
+            }
+            None => Err(self.truncated(n)),
+        }
+    }
+
+    #[inline]
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
+        let bytes = self.take(N)?;
+        let mut out = [0u8; N];
+        out.copy_from_slice(bytes);
+        Ok(out)
+    }
+
+    #[inline]
+    fn u16(&mut self) -> Result<u16, DecodeError> {
+        self.array().map(u16::from_be_bytes)
+    }
+
+    #[inline]
+    fn u32(&mut self) -> Result<u32, DecodeError> {
+        self.array().map(u32::from_be_bytes)
+    }
+
+    #[inline]
+    fn u64(&mut self) -> Result<u64, DecodeError> {
+        self.array().map(u64::from_be_bytes)
+    }
+
+    #[inline]
+    fn len32(&mut self) -> Result<usize, DecodeError> {
+        self.u32().map(|n| n as usize)
+    }
+
+    /// Fails fast when the rest of the input cannot hold `count` items of at least `min_size`
+    /// bytes each, so a length field never makes us allocate more than the input justifies.
+    #[inline]
+    fn check_room(&self, count: usize, min_size: usize) -> Result<(), DecodeError> {
+        let have = self.input.len().saturating_sub(self.pos);
+        if count.saturating_mul(min_size) > have {
+            return Err(self.truncated(count.saturating_mul(min_size)));
+        }
+        Ok(())
+    }
+
+    fn enter(&mut self, start: usize) -> Result<(), DecodeError> {
+        self.depth += 1;
+        if self.depth > self.options.max_depth {
+            return Err(self.error(
+                start,
+                Kind::TooDeep {
+                    max: self.options.max_depth,
+                },
+            ));
+        }
+        Ok(())
+    }
+
+    fn term(&mut self) -> Result<Term, DecodeError> {
+        let start = self.pos;
+        let tag = self.u8()?;
+        match tag {
+            SMALL_INTEGER_EXT => Ok(Term::Integer(i64::from(self.u8()?))),
+            INTEGER_EXT => Ok(Term::Integer(i64::from(self.u32()? as i32))),
+            ATOM_EXT | SMALL_ATOM_EXT | ATOM_UTF8_EXT | SMALL_ATOM_UTF8_EXT | ATOM_CACHE_REF => {
+                self.atom_body(tag, start).map(Term::Atom)
+            }
+            SMALL_TUPLE_EXT => {
+                let n = usize::from(self.u8()?);
+                self.tuple(n, start)
+            }
+            LARGE_TUPLE_EXT => {
+                let n = self.len32()?;
+                self.tuple(n, start)
+            }
+            NIL_EXT => Ok(Term::List(Vec::new())),
+            STRING_EXT => {
+                let n = usize::from(self.u16()?);
+                let bytes = self.take(n)?;
+                Ok(Term::List(
+                    bytes.iter().map(|&b| Term::Integer(i64::from(b))).collect(),
+                ))
+            }
+            LIST_EXT => self.list(start),
+            BINARY_EXT => {
+                let n = self.len32()?;
+                self.binary(n).map(Term::Binary)
+            }
+            MAP_EXT => self.map(start),
+            NEW_FLOAT_EXT => {
+                let value = f64::from_bits(self.u64()?);
+                match Float::new(value) {
+                    Some(f) => Ok(Term::Float(f)),
+                    None => Err(self.error(start, Kind::NotFinite)),
+                }
+            }
+            FLOAT_EXT => {
+                let body = self.take(float_text::FLOAT_EXT_LEN)?;
+                match float_text::parse(body).and_then(Float::new) {
+                    Some(f) => Ok(Term::Float(f)),
+                    None => {
+                        let text = body.split(|&b| b == 0).next().unwrap_or_default();
+                        let text = String::from_utf8_lossy(text).into_owned();
+                        Err(self.error(start, Kind::BadFloatText(text)))
+                    }
+                }
+            }
+            SMALL_BIG_EXT => {
+                let n = usize::from(self.u8()?);
+                self.big(n)
+            }
+            LARGE_BIG_EXT => {
+                let n = self.len32()?;
+                self.big(n)
+            }
+            PID_EXT | NEW_PID_EXT => self.pid_body(tag).map(Term::Pid),
+            PORT_EXT | NEW_PORT_EXT | V4_PORT_EXT => self.port_body(tag).map(Term::Port),
+            REFERENCE_EXT | NEW_REFERENCE_EXT | NEWER_REFERENCE_EXT => {
+                self.reference_body(tag, start).map(Term::Reference)
+            }
+            BIT_BINARY_EXT => self.bit_binary(start),
+            EXPORT_EXT => self.export_fun(start),
+            NEW_FUN_EXT => self.local_fun(start),
+            FUN_EXT => Err(self.error(start, Kind::FunExt)),
+            LOCAL_EXT => Err(self.error(start, Kind::LocalExt)),
+            COMPRESSED => Err(self.error(start, Kind::NestedCompression)),
+            DIST_HEADER | DIST_FRAG_HEADER => Err(self.error(start, Kind::DistHeader(tag))),
+            other => Err(self.error(start, Kind::UnknownTag(other))),
+        }
+    }
+
+    fn tuple(&mut self, n: usize, start: usize) -> Result<Term, DecodeError> {
+        self.check_room(n, 1)?;
+        self.enter(start)?;
+        let mut items = Vec::with_capacity(n);
+        for _ in 0..n {
+            items.push(self.term()?);
+        }
+        self.depth -= 1;
+        Ok(Term::Tuple(items))
+    }
+
+    /// LIST_EXT: elements then a tail. A tail that is itself a list is appended in a loop (no
+    /// recursion), so `[1 | [2 | [3 | ...]]]` nested a million times decodes as one flat list.
+    fn list(&mut self, start: usize) -> Result<Term, DecodeError> {
+        self.enter(start)?;
+        let mut items: Vec<Term> = Vec::new();
+        loop {
+            let n = self.len32()?;
+            // Each element takes at least one byte, and the tail one more.
+            self.check_room(n.saturating_add(1), 1)?;
+            items.reserve(n);
+            for _ in 0..n {
+                items.push(self.term()?);
+            }
+            match self.input.get(self.pos) {
+                Some(&NIL_EXT) => {
+                    self.pos += 1;
+                    break;
+                }
+                Some(&LIST_EXT) => {
+                    self.pos += 1;
+                }
+                Some(&STRING_EXT) => {
+                    self.pos += 1;
+                    let n = usize::from(self.u16()?);
+                    let bytes = self.take(n)?;
+                    items.extend(bytes.iter().map(|&b| Term::Integer(i64::from(b))));
+                    break;
+                }
+                _ => {
+                    let tail = self.term()?;
+                    self.depth -= 1;
+                    if items.is_empty() {
+                        return Ok(tail);
+                    }
+                    return Ok(Term::ImproperList(items, Box::new(tail)));
+                }
+            }
+        }
+        self.depth -= 1;
+        Ok(Term::List(items))
+    }
+
+    fn map(&mut self, start: usize) -> Result<Term, DecodeError> {
+        let n = self.len32()?;
+        self.check_room(n, 2)?;
+        self.enter(start)?;
+        let mut entries = Vec::with_capacity(n);
+        for _ in 0..n {
+            let key = self.term()?;
+            let value = self.term()?;
+            entries.push((key, value));
+        }
+        self.depth -= 1;
+        match Map::from_entries(entries) {
+            Ok(map) => Ok(Term::Map(map)),
+            Err(_) => Err(self.error(start, Kind::DuplicateMapKey)),
+        }
+    }
+
+    fn binary(&mut self, n: usize) -> Result<Bytes, DecodeError> {
+        let at = self.pos;
+        let bytes = self.take(n)?;
+        Ok(match self.source {
+            Some(source) => source.slice(at..at + n),
+            None => Bytes::copy_from_slice(bytes),
+        })
+    }
+
+    fn bit_binary(&mut self, start: usize) -> Result<Term, DecodeError> {
+        let n = self.len32()?;
+        let bits = self.u8()?;
+        let valid = if n == 0 {
+            bits == 0
+        } else {
+            (1..=8).contains(&bits)
+        };
+        if !valid {
+            return Err(self.error(start, Kind::BadBitStringBits { len: n, bits }));
+        }
+        let data = self.binary(n)?;
+        if bits == 8 || n == 0 {
+            return Ok(Term::Binary(data));
+        }
+        // Term::bitstring clears unused bits (copying only when some are set).
+        Ok(match Term::bitstring(data, bits) {
+            Term::BitString(b) => Term::BitString(b),
+            other => other,
+        })
+    }
+
+    fn big(&mut self, n: usize) -> Result<Term, DecodeError> {
+        let negative = self.u8()? != 0;
+        let digits = self.take(n)?;
+        // Little-endian magnitude; high zero bytes do not count.
+        let used = digits.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+        let digits = digits.get(..used).unwrap_or_default();
+        if digits.len() <= 8 {
+            let mut le = [0u8; 8];
+            le.get_mut(..digits.len())
+                .unwrap_or_default()
+                .copy_from_slice(digits);
+            let magnitude = u64::from_le_bytes(le);
+            let value = if negative {
+                -i128::from(magnitude)
+            } else {
+                i128::from(magnitude)
+            };
+            if let Ok(small) = i64::try_from(value) {
+                return Ok(Term::Integer(small));
+            }
+        }
+        let sign = if negative { Sign::Minus } else { Sign::Plus };
+        Ok(Term::BigInt(BigInt::from_bytes_le(sign, digits)))
+    }
+
+    /// An atom in a position that must hold one (node names, fun modules).
+    fn atom(&mut self) -> Result<Atom, DecodeError> {
+        let start = self.pos;
+        let tag = self.u8()?;
+        match tag {
+            ATOM_EXT | SMALL_ATOM_EXT | ATOM_UTF8_EXT | SMALL_ATOM_UTF8_EXT | ATOM_CACHE_REF => {
+                self.atom_body(tag, start)
+            }
+            other => Err(self.error(start, Kind::ExpectedAtom(other))),
+        }
+    }
+
+    fn atom_body(&mut self, tag: u8, start: usize) -> Result<Atom, DecodeError> {
+        let (latin1, n) = match tag {
+            ATOM_EXT => (true, usize::from(self.u16()?)),
+            SMALL_ATOM_EXT => (true, usize::from(self.u8()?)),
+            ATOM_UTF8_EXT => (false, usize::from(self.u16()?)),
+            SMALL_ATOM_UTF8_EXT => (false, usize::from(self.u8()?)),
+            _ => return self.cached_atom(start),
+        };
+        let bytes = self.take(n)?;
+        if latin1 {
+            return Atom::from_latin1(bytes)
+                .ok_or_else(|| self.error(start, Kind::AtomTooLong { chars: n }));
+        }
+        let text = std::str::from_utf8(bytes).map_err(|_| self.error(start, Kind::AtomNotUtf8))?;
+        if n > Atom::MAX_CHARS {
+            let chars = text.chars().count();
+            if chars > Atom::MAX_CHARS {
+                return Err(self.error(start, Kind::AtomTooLong { chars }));
+            }
+        }
+        Ok(Atom::from_str_unchecked(text))
+    }
+
+    fn cached_atom(&mut self, start: usize) -> Result<Atom, DecodeError> {
+        let index = self.u8()?;
+        let cache = self
+            .options
+            .atom_cache
+            .ok_or_else(|| self.error(start, Kind::NoAtomCache { index }))?;
+        cache
+            .lookup(index)
+            .ok_or_else(|| self.error(start, Kind::AtomCacheMiss { index }))
+    }
+
+    fn pid_body(&mut self, tag: u8) -> Result<Pid, DecodeError> {
+        let node = self.atom()?;
+        let id = self.u32()?;
+        let serial = self.u32()?;
+        let creation = if tag == PID_EXT {
+            u32::from(self.u8()?)
+        } else {
+            self.u32()?
+        };
+        Ok(Pid {
+            node,
+            id,
+            serial,
+            creation,
+        })
+    }
+
+    fn port_body(&mut self, tag: u8) -> Result<Port, DecodeError> {
+        let node = self.atom()?;
+        let (id, creation) = match tag {
+            PORT_EXT => (u64::from(self.u32()?), u32::from(self.u8()?)),
+            NEW_PORT_EXT => (u64::from(self.u32()?), self.u32()?),
+            _ => (self.u64()?, self.u32()?),
+        };
+        Ok(Port { node, id, creation })
+    }
+
+    fn reference_body(&mut self, tag: u8, start: usize) -> Result<Reference, DecodeError> {
+        if tag == REFERENCE_EXT {
+            let node = self.atom()?;
+            let id = self.u32()?;
+            let creation = u32::from(self.u8()?);
+            return Ok(Reference {
+                node,
+                creation,
+                ids: vec![id],
+            });
+        }
+        let words = usize::from(self.u16()?);
+        if words > Reference::MAX_WORDS {
+            return Err(self.error(start, Kind::ReferenceTooLong { words }));
+        }
+        let node = self.atom()?;
+        let creation = if tag == NEW_REFERENCE_EXT {
+            u32::from(self.u8()?)
+        } else {
+            self.u32()?
+        };
+        let mut ids = Vec::with_capacity(words);
+        for _ in 0..words {
+            ids.push(self.u32()?);
+        }
+        Ok(Reference {
+            node,
+            creation,
+            ids,
+        })
+    }
+
+    /// An integer field of a fun (SMALL_INTEGER_EXT, INTEGER_EXT or a small bignum) as u32.
+    fn u32_term(&mut self, what: &'static str) -> Result<u32, DecodeError> {
+        let start = self.pos;
+        let tag = self.input.get(self.pos).copied().unwrap_or(0);
+        if !matches!(
+            tag,
+            SMALL_INTEGER_EXT | INTEGER_EXT | SMALL_BIG_EXT | LARGE_BIG_EXT
+        ) {
+            return Err(match self.input.get(self.pos) {
+                Some(_) => self.error(start, Kind::ExpectedInteger(tag)),
+                None => self.truncated(1),
+            });
+        }
+        match self.term()? {
+            Term::Integer(i) => u32::try_from(i).map_err(|_| {
+                self.error(
+                    start,
+                    Kind::OutOfRange {
+                        what,
+                        value: i.to_string(),
+                    },
+                )
+            }),
+            other => Err(self.error(
+                start,
+                Kind::OutOfRange {
+                    what,
+                    value: format!("{other:?}"),
+                },
+            )),
+        }
+    }
+
+    fn export_fun(&mut self, start: usize) -> Result<Term, DecodeError> {
+        let module = self.atom()?;
+        let function = self.atom()?;
+        let arity_at = self.pos;
+        let arity = self.u32_term("EXPORT_EXT arity")?;
+        let arity = u8::try_from(arity).map_err(|_| {
+            self.error(
+                arity_at,
+                Kind::OutOfRange {
+                    what: "fun arity",
+                    value: arity.to_string(),
+                },
+            )
+        })?;
+        let _ = start;
+        Ok(Term::Fun(Fun::Export(ExportFun {
+            module,
+            function,
+            arity,
+        })))
+    }
+
+    fn local_fun(&mut self, start: usize) -> Result<Term, DecodeError> {
+        let size = self.len32()?;
+        // Size counts every byte after the tag, itself included.
+        let body_start = start + 1;
+        let arity = self.u8()?;
+        let uniq: [u8; 16] = self.array()?;
+        let index = self.u32()?;
+        let num_free = self.len32()?;
+        let module = self.atom()?;
+        let old_index = self.u32_term("NEW_FUN_EXT old index")?;
+        let old_uniq = self.u32_term("NEW_FUN_EXT old uniq")?;
+        let pid_start = self.pos;
+        let pid = match self.u8()? {
+            tag @ (PID_EXT | NEW_PID_EXT) => self.pid_body(tag)?,
+            _ => {
+                return Err(self.error(
+                    pid_start,
+                    Kind::BadLength("NEW_FUN_EXT without a pid".into()),
+                ))
+            }
+        };
+        self.check_room(num_free, 1)?;
+        self.enter(start)?;
+        let mut free_vars = Vec::with_capacity(num_free);
+        for _ in 0..num_free {
+            free_vars.push(self.term()?);
+        }
+        self.depth -= 1;
+        if self.pos - body_start != size {
+            let msg = format!(
+                "NEW_FUN_EXT says {size} bytes but has {}",
+                self.pos - body_start
+            );
+            return Err(self.error(start, Kind::BadLength(msg)));
+        }
+        Ok(Term::Fun(Fun::Local(Box::new(LocalFun {
+            arity,
+            uniq,
+            index,
+            module,
+            old_index,
+            old_uniq,
+            pid,
+            free_vars,
+        }))))
     }
 }
 
+/// Decodes a complete external term: 131, then a term or a compressed term.
 pub(super) fn decode_external(
-    _input: &[u8],
-    _source: Option<&Bytes>,
-    _options: &DecodeOptions,
+    input: &[u8],
+    source: Option<&Bytes>,
+    options: &DecodeOptions,
 ) -> Result<(Term, usize), DecodeError> {
-    todo!()
+    match input.first() {
+        Some(&VERSION_MAGIC) => {}
+        found => {
+            return Err(DecodeError::new(
+                0,
+                Kind::BadVersion {
+                    found: found.copied(),
+                },
+            ));
+        }
+    }
+    if input.get(1) == Some(&COMPRESSED) {
+        return decode_compressed(input, options);
+    }
+    // Honour max_size by only looking at that many bytes.
+    let cut_by_limit = input.len() > options.max_size;
+    let view = input.get(..options.max_size).unwrap_or(input);
+    let mut decoder = Decoder {
+        input: view,
+        source: None,
+        pos: 1,
+        options,
+        depth: 0,
+        cut_by_limit,
+    };
+    if let Some(source) = source {
+        if !cut_by_limit {
+            decoder.source = Some(source);
+        }
+    }
+    let term = decoder.term()?;
+    Ok((term, decoder.pos))
+}
+
+fn decode_compressed(input: &[u8], options: &DecodeOptions) -> Result<(Term, usize), DecodeError> {
+    let header = input.get(2..6).ok_or_else(|| {
+        DecodeError::new(
+            input.len(),
+            Kind::Truncated {
+                needed: 6usize.saturating_sub(input.len()),
+            },
+        )
+    })?;
+    let mut size_bytes = [0u8; 4];
+    size_bytes.copy_from_slice(header);
+    let size = u32::from_be_bytes(size_bytes) as usize;
+    if size > options.max_size {
+        return Err(DecodeError::new(
+            2,
+            Kind::TooLarge {
+                max: options.max_size,
+            },
+        ));
+    }
+    let stream = input.get(6..).unwrap_or_default();
+    let (inflated, used) =
+        compress::inflate(stream, size).map_err(|kind| DecodeError::new(6, kind))?;
+    let inflated = Bytes::from(inflated);
+    let mut decoder = Decoder::with_bytes(&inflated, options);
+    let term = decoder.term().map_err(|mut e| {
+        e.inflated = true;
+        e
+    })?;
+    Ok((term, 6 + used))
 }
