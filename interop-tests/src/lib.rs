@@ -7,6 +7,7 @@ pub mod epmd_script;
 pub mod epmd_wire;
 mod erl;
 mod names;
+pub mod netns;
 
 pub use child::{cargo_bin, ChildGuard};
 pub use erl::{ErlNode, ErlOptions, OtpEpmd};

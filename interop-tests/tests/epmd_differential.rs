@@ -92,423 +92,69 @@ fn f(n: usize) -> String {
 const RELAXED: &[&str] = &["-relaxed_command_check"];
 const FAST_IDLE: &[&str] = &["-packet_timeout", "2"];
 
+#[rustfmt::skip]
 fn cases() -> Vec<Case> {
     let four_byte_255 = "😀".repeat(255); // 255 chars, 1020 bytes
     let two_byte_256 = "é".repeat(256); // 256 chars, 512 bytes
     vec![
         // Every valid request.
         case("names_empty", &[], vec![ask(0, names())]),
-        case(
-            "names_extra_bytes_ignored",
-            &[],
-            vec![ask(0, framed(b"nXYZ"))],
-        ),
-        case(
-            "names_lifo_order",
-            &[],
-            vec![
-                reg(0, "foo", 5555),
-                reg(1, "bar", 5556),
-                reg(2, "baz", 5557),
-                ask(3, names()),
-            ],
-        ),
+        case("names_extra_bytes_ignored", &[], vec![ask(0, framed(b"nXYZ"))]),
+        case("names_lifo_order", &[], vec![reg(0, "foo", 5555), reg(1, "bar", 5556), reg(2, "baz", 5557), ask(3, names())]),
         case("dump_empty", &[], vec![ask(0, epmd_wire::dump())]),
-        case(
-            "dump_active",
-            &[],
-            vec![
-                reg(0, "foo", 5555),
-                reg(1, "bar", 5556),
-                ask(2, epmd_wire::dump()),
-            ],
-        ),
-        case(
-            "dump_active_and_old",
-            &[],
-            vec![
-                reg(0, "foo", 5555),
-                reg(1, "bar", 5556),
-                close(0),
-                gone("foo"),
-                ask(2, epmd_wire::dump()),
-            ],
-        ),
-        case(
-            "dump_old_slot_reused",
-            &[],
-            vec![
-                reg(0, "foo", 5555),
-                close(0),
-                gone("foo"),
-                reg(1, "foo", 5557),
-                ask(2, epmd_wire::dump()),
-            ],
-        ),
-        case(
-            "port_please_found",
-            &[],
-            vec![
-                open(0),
-                send(0, alive2_with(5555, 6, 5, b"foo", b"EXTRA")),
-                recv(0, 6),
-                ask(1, port_please(b"foo")),
-            ],
-        ),
-        case(
-            "port_please_extra_with_nuls",
-            &[],
-            vec![
-                open(0),
-                send(0, alive2_with(5555, 6, 6, b"foo", b"\0a\0")),
-                recv(0, 6),
-                ask(1, port_please(b"foo")),
-            ],
-        ),
-        case(
-            "port_please_missing",
-            &[],
-            vec![ask(0, port_please(b"nope"))],
-        ),
-        case(
-            "port_please_trailing_nul",
-            &[],
-            vec![reg(0, "foo", 5555), ask(1, port_please(b"foo\0"))],
-        ),
-        case(
-            "port_please_nul_inside",
-            &[],
-            vec![reg(0, "foo", 5555), ask(1, port_please(b"fo\0o"))],
-        ),
+        case("dump_active", &[], vec![reg(0, "foo", 5555), reg(1, "bar", 5556), ask(2, epmd_wire::dump())]),
+        case("dump_active_and_old", &[], vec![reg(0, "foo", 5555), reg(1, "bar", 5556), close(0), gone("foo"), ask(2, epmd_wire::dump())]),
+        case("dump_old_slot_reused", &[], vec![reg(0, "foo", 5555), close(0), gone("foo"), reg(1, "foo", 5557), ask(2, epmd_wire::dump())]),
+        case("port_please_found", &[], vec![open(0), send(0, alive2_with(5555, 6, 5, b"foo", b"EXTRA")), recv(0, 6), ask(1, port_please(b"foo"))]),
+        case("port_please_extra_with_nuls", &[], vec![open(0), send(0, alive2_with(5555, 6, 6, b"foo", b"\0a\0")), recv(0, 6), ask(1, port_please(b"foo"))]),
+        case("port_please_missing", &[], vec![ask(0, port_please(b"nope"))]),
+        case("port_please_trailing_nul", &[], vec![reg(0, "foo", 5555), ask(1, port_please(b"foo\0"))]),
+        case("port_please_nul_inside", &[], vec![reg(0, "foo", 5555), ask(1, port_please(b"fo\0o"))]),
         case("port_please_empty_name", &[], vec![ask(0, framed(b"z"))]),
-        case(
-            "port_please_invalid_utf8",
-            &[],
-            vec![ask(0, port_please(&[0xff, 0xfe]))],
-        ),
-        case(
-            "port_please_254_chars",
-            &[],
-            vec![
-                reg(0, &f(254), 5555),
-                ask(1, port_please(f(254).as_bytes())),
-            ],
-        ),
-        case(
-            "port_please_255_chars",
-            &[],
-            vec![
-                reg(0, &f(255), 5555),
-                ask(1, port_please(f(255).as_bytes())),
-            ],
-        ),
-        case(
-            "port_please_utf8_name",
-            &[],
-            vec![
-                reg(0, "ñandú", 5555),
-                ask(1, port_please("ñandú".as_bytes())),
-            ],
-        ),
+        case("port_please_invalid_utf8", &[], vec![ask(0, port_please(&[0xff, 0xfe]))]),
+        case("port_please_254_chars", &[], vec![reg(0, &f(254), 5555), ask(1, port_please(f(254).as_bytes()))]),
+        case("port_please_255_chars", &[], vec![reg(0, &f(255), 5555), ask(1, port_please(f(255).as_bytes()))]),
+        case("port_please_utf8_name", &[], vec![reg(0, "ñandú", 5555), ask(1, port_please("ñandú".as_bytes()))]),
         // ALIVE2 reply forms and validation.
-        case(
-            "alive2_v6_reply_kept_open",
-            &[],
-            vec![reg(0, "foo", 5555), silent(0, 300), ask(1, names())],
-        ),
-        case(
-            "alive2_v5_reply",
-            &[],
-            vec![
-                open(0),
-                send(0, alive2_with(5555, 5, 5, b"foo", b"")),
-                recv(0, 4),
-                silent(0, 300),
-                ask(1, port_please(b"foo")),
-            ],
-        ),
-        case(
-            "alive2_hidden_type_and_low6",
-            &[],
-            vec![
-                open(0),
-                send(
-                    0,
-                    framed(&[
-                        b'x', 0x15, 0xb3, 72, 0, 0, 6, 0, 6, 0, 3, b'f', b'o', b'o', 0, 0,
-                    ]),
-                ),
-                recv(0, 6),
-                ask(1, port_please(b"foo")),
-            ],
-        ),
-        case(
-            "alive2_short_13",
-            &[],
-            vec![reg_raw(0, raw_payload(5555, 6, 5, b"", b""))],
-        ),
-        case(
-            "alive2_short_5",
-            &[],
-            vec![reg_raw(0, vec![b'x', 0x15, 0xb3, 77, 0])],
-        ),
-        case(
-            "alive2_nlen_too_big",
-            &[],
-            vec![reg_raw(0, lying_nlen(10, b"foo", 0, b""))],
-        ),
-        case(
-            "alive2_elen_too_big",
-            &[],
-            vec![reg_raw(0, lying_nlen(3, b"foo", 10, b"ab"))],
-        ),
-        case(
-            "alive2_nul_in_name",
-            &[],
-            vec![
-                reg_raw(0, raw_payload(5555, 6, 5, b"fo\0o", b"")),
-                ask(1, names()),
-            ],
-        ),
-        case(
-            "alive2_trailing_nul_in_name",
-            &[],
-            vec![reg_raw(0, raw_payload(5555, 6, 5, b"foo\0", b""))],
-        ),
-        case(
-            "alive2_255_chars_ok",
-            &[],
-            vec![reg(0, &f(255), 5555), ask(1, names())],
-        ),
-        case(
-            "alive2_256_chars_refused",
-            &[],
-            vec![reg(0, &f(256), 5555), silent(0, 200), ask(1, names())],
-        ),
-        case(
-            "alive2_255_four_byte_chars_ok",
-            &[],
-            vec![reg(0, &four_byte_255, 5555), ask(1, names())],
-        ),
-        case(
-            "alive2_256_two_byte_chars_refused",
-            &[],
-            vec![reg(0, &two_byte_256, 5555), ask(1, names())],
-        ),
-        case(
-            "alive2_1021_bytes_refused",
-            &[],
-            vec![reg_raw(0, raw_payload(5555, 6, 5, &[b'g'; 1021], b""))],
-        ),
-        case(
-            "alive2_invalid_utf8_refused",
-            &[],
-            vec![
-                reg_raw(0, raw_payload(5555, 6, 5, &[b'a', 0xc3, 0x28], b"")),
-                ask(1, names()),
-            ],
-        ),
-        case(
-            "alive2_elen_1020_ok",
-            &[],
-            vec![
-                reg_raw(0, raw_payload(5555, 6, 5, b"foo", &[7; 1020])),
-                ask(1, port_please(b"foo")),
-            ],
-        ),
-        case(
-            "alive2_elen_1021_refused",
-            &[],
-            vec![
-                reg_raw(0, raw_payload(5555, 6, 5, b"foo", &[7; 1021])),
-                silent(0, 200),
-            ],
-        ),
-        case(
-            "alive2_trailing_bytes_ignored",
-            &[],
-            vec![
-                reg_raw(
-                    0,
-                    [raw_payload(5555, 6, 5, b"foo", b"E"), b"junk".to_vec()].concat(),
-                ),
-                ask(1, port_please(b"foo")),
-            ],
-        ),
-        case(
-            "alive2_v5_refused_reply_form",
-            &[],
-            vec![
-                open(0),
-                send(0, alive2_with(5555, 5, 5, &[b'g'; 1021], b"")),
-                recv(0, 4),
-            ],
-        ),
+        case("alive2_v6_reply_kept_open", &[], vec![reg(0, "foo", 5555), silent(0, 300), ask(1, names())]),
+        case("alive2_v5_reply", &[], vec![open(0), send(0, alive2_with(5555, 5, 5, b"foo", b"")), recv(0, 4), silent(0, 300), ask(1, port_please(b"foo"))]),
+        case("alive2_hidden_type_and_low6", &[], vec![open(0), send(0, framed(&[b'x', 0x15, 0xb3, 72, 0, 0, 6, 0, 6, 0, 3, b'f', b'o', b'o', 0, 0])), recv(0, 6), ask(1, port_please(b"foo"))]),
+        case("alive2_short_13", &[], vec![reg_raw(0, raw_payload(5555, 6, 5, b"", b""))]),
+        case("alive2_short_5", &[], vec![reg_raw(0, vec![b'x', 0x15, 0xb3, 77, 0])]),
+        case("alive2_nlen_too_big", &[], vec![reg_raw(0, lying_nlen(10, b"foo", 0, b""))]),
+        case("alive2_elen_too_big", &[], vec![reg_raw(0, lying_nlen(3, b"foo", 10, b"ab"))]),
+        case("alive2_nul_in_name", &[], vec![reg_raw(0, raw_payload(5555, 6, 5, b"fo\0o", b"")), ask(1, names())]),
+        case("alive2_trailing_nul_in_name", &[], vec![reg_raw(0, raw_payload(5555, 6, 5, b"foo\0", b""))]),
+        case("alive2_255_chars_ok", &[], vec![reg(0, &f(255), 5555), ask(1, names())]),
+        case("alive2_256_chars_refused", &[], vec![reg(0, &f(256), 5555), silent(0, 200), ask(1, names())]),
+        case("alive2_255_four_byte_chars_ok", &[], vec![reg(0, &four_byte_255, 5555), ask(1, names())]),
+        case("alive2_256_two_byte_chars_refused", &[], vec![reg(0, &two_byte_256, 5555), ask(1, names())]),
+        case("alive2_1021_bytes_refused", &[], vec![reg_raw(0, raw_payload(5555, 6, 5, &[b'g'; 1021], b""))]),
+        case("alive2_invalid_utf8_refused", &[], vec![reg_raw(0, raw_payload(5555, 6, 5, &[b'a', 0xc3, 0x28], b"")), ask(1, names())]),
+        case("alive2_elen_1020_ok", &[], vec![reg_raw(0, raw_payload(5555, 6, 5, b"foo", &[7; 1020])), ask(1, port_please(b"foo"))]),
+        case("alive2_elen_1021_refused", &[], vec![reg_raw(0, raw_payload(5555, 6, 5, b"foo", &[7; 1021])), silent(0, 200)]),
+        case("alive2_trailing_bytes_ignored", &[], vec![reg_raw(0, [raw_payload(5555, 6, 5, b"foo", b"E"), b"junk".to_vec()].concat()), ask(1, port_please(b"foo"))]),
+        case("alive2_v5_refused_reply_form", &[], vec![open(0), send(0, alive2_with(5555, 5, 5, &[b'g'; 1021], b"")), recv(0, 4)]),
         // Collisions and registration lifecycle.
-        case(
-            "alive2_duplicate_name",
-            &[],
-            vec![
-                reg(0, "foo", 5555),
-                reg(1, "foo", 5556),
-                silent(1, 300),
-                ask(2, port_please(b"foo")),
-            ],
-        ),
-        case(
-            "refused_socket_then_data_closes",
-            &[],
-            vec![
-                reg(0, "foo", 5555),
-                reg(1, "foo", 5556),
-                send(1, vec![1]),
-                reply(1),
-                ask(2, names()),
-            ],
-        ),
-        case(
-            "reregister_after_close",
-            &[],
-            vec![
-                reg(0, "foo", 5555),
-                close(0),
-                gone("foo"),
-                reg(1, "foo", 5556),
-                ask(2, port_please(b"foo")),
-            ],
-        ),
-        case(
-            "second_alive2_on_same_socket",
-            &[],
-            vec![
-                reg(0, "foo", 5555),
-                send(0, alive2(5556, "bar")),
-                reply(0),
-                gone("foo"),
-                ask(1, names()),
-            ],
-        ),
-        case(
-            "data_on_registration_socket",
-            &[],
-            vec![
-                reg(0, "foo", 5555),
-                send(0, b"?".to_vec()),
-                reply(0),
-                gone("foo"),
-                ask(1, names()),
-            ],
-        ),
-        case(
-            "closed_registration_disappears",
-            &[],
-            vec![
-                reg(0, "foo", 5555),
-                reg(1, "bar", 5556),
-                close(1),
-                gone("bar"),
-                ask(2, names()),
-                ask(3, port_please(b"bar")),
-            ],
-        ),
-        case(
-            "half_closed_registration_disappears",
-            &[],
-            vec![
-                reg(0, "foo", 5555),
-                half_close(0),
-                reply(0),
-                gone("foo"),
-                ask(1, names()),
-            ],
-        ),
+        case("alive2_duplicate_name", &[], vec![reg(0, "foo", 5555), reg(1, "foo", 5556), silent(1, 300), ask(2, port_please(b"foo"))]),
+        case("refused_socket_then_data_closes", &[], vec![reg(0, "foo", 5555), reg(1, "foo", 5556), send(1, vec![1]), reply(1), ask(2, names())]),
+        case("reregister_after_close", &[], vec![reg(0, "foo", 5555), close(0), gone("foo"), reg(1, "foo", 5556), ask(2, port_please(b"foo"))]),
+        case("second_alive2_on_same_socket", &[], vec![reg(0, "foo", 5555), send(0, alive2(5556, "bar")), reply(0), gone("foo"), ask(1, names())]),
+        case("data_on_registration_socket", &[], vec![reg(0, "foo", 5555), send(0, b"?".to_vec()), reply(0), gone("foo"), ask(1, names())]),
+        case("closed_registration_disappears", &[], vec![reg(0, "foo", 5555), reg(1, "bar", 5556), close(1), gone("bar"), ask(2, names()), ask(3, port_please(b"bar"))]),
+        case("half_closed_registration_disappears", &[], vec![reg(0, "foo", 5555), half_close(0), reply(0), gone("foo"), ask(1, names())]),
         // Framing: truncated, pipelined, zero and oversized lengths.
-        case(
-            "truncated_one_byte",
-            &[],
-            vec![
-                open(0),
-                send(0, vec![0]),
-                silent(0, 500),
-                half_close(0),
-                reply(0),
-            ],
-        ),
-        case(
-            "truncated_length_only",
-            &[],
-            vec![
-                open(0),
-                send(0, vec![0, 5]),
-                silent(0, 500),
-                half_close(0),
-                reply(0),
-            ],
-        ),
-        case(
-            "truncated_body",
-            &[],
-            vec![
-                open(0),
-                send(0, vec![0, 10, b'z', b'f']),
-                silent(0, 500),
-                half_close(0),
-                reply(0),
-            ],
-        ),
-        case(
-            "truncated_alive2",
-            &[],
-            vec![
-                open(0),
-                send(0, alive2(5555, "foo")[..9].to_vec()),
-                silent(0, 500),
-                half_close(0),
-                reply(0),
-                ask(1, names()),
-            ],
-        ),
-        case(
-            "truncated_then_completed",
-            &[],
-            vec![
-                reg(0, "foo", 5555),
-                open(1),
-                send(1, port_please(b"foo")[..4].to_vec()),
-                silent(1, 300),
-                send(1, port_please(b"foo")[4..].to_vec()),
-                reply(1),
-            ],
-        ),
-        case(
-            "pipelined_two_names",
-            &[],
-            vec![ask(0, [names(), names()].concat())],
-        ),
-        case(
-            "pipelined_alive2_then_names",
-            &[],
-            vec![
-                ask(0, [alive2(5555, "foo"), names()].concat()),
-                ask(1, names()),
-            ],
-        ),
+        case("truncated_one_byte", &[], vec![open(0), send(0, vec![0]), silent(0, 500), half_close(0), reply(0)]),
+        case("truncated_length_only", &[], vec![open(0), send(0, vec![0, 5]), silent(0, 500), half_close(0), reply(0)]),
+        case("truncated_body", &[], vec![open(0), send(0, vec![0, 10, b'z', b'f']), silent(0, 500), half_close(0), reply(0)]),
+        case("truncated_alive2", &[], vec![open(0), send(0, alive2(5555, "foo")[..9].to_vec()), silent(0, 500), half_close(0), reply(0), ask(1, names())]),
+        case("truncated_then_completed", &[], vec![reg(0, "foo", 5555), open(1), send(1, port_please(b"foo")[..4].to_vec()), silent(1, 300), send(1, port_please(b"foo")[4..].to_vec()), reply(1)]),
+        case("pipelined_two_names", &[], vec![ask(0, [names(), names()].concat())]),
+        case("pipelined_alive2_then_names", &[], vec![ask(0, [alive2(5555, "foo"), names()].concat()), ask(1, names())]),
         case("zero_length", &[], vec![ask(0, vec![0, 0])]),
-        case(
-            "length_3057_names_answered",
-            &[],
-            vec![ask(0, framed(&[b"n".to_vec(), vec![b' '; 3056]].concat()))],
-        ),
-        case(
-            "length_3058_closed",
-            &[],
-            vec![ask(0, framed(&[b"n".to_vec(), vec![b' '; 3057]].concat()))],
-        ),
-        case(
-            "length_ffff_header_only",
-            &[],
-            vec![ask(0, vec![0xff, 0xff, b'n'])],
-        ),
+        case("length_3057_names_answered", &[], vec![ask(0, framed(&[b"n".to_vec(), vec![b' '; 3056]].concat()))]),
+        case("length_3058_closed", &[], vec![ask(0, framed(&[b"n".to_vec(), vec![b' '; 3057]].concat()))]),
+        case("length_ffff_header_only", &[], vec![ask(0, vec![0xff, 0xff, b'n'])]),
         // Unknown request codes.
         case("unknown_code_a", &[], vec![ask(0, framed(b"afoo"))]),
         case("unknown_code_p", &[], vec![ask(0, framed(b"pfoo"))]),
@@ -516,108 +162,21 @@ fn cases() -> Vec<Case> {
         case("unknown_code_0", &[], vec![ask(0, framed(&[0]))]),
         case("unknown_code_y", &[], vec![ask(0, framed(b"y"))]),
         // KILL and STOP.
-        case(
-            "kill_no_nodes",
-            &[],
-            vec![ask(0, epmd_wire::kill()), down()],
-        ),
-        case(
-            "kill_with_nodes_refused",
-            &[],
-            vec![
-                reg(0, "foo", 5555),
-                ask(1, epmd_wire::kill()),
-                silent(0, 200),
-                ask(2, names()),
-            ],
-        ),
-        case(
-            "kill_with_nodes_relaxed",
-            RELAXED,
-            vec![
-                reg(0, "foo", 5555),
-                ask(1, epmd_wire::kill()),
-                down(),
-                reply(0),
-            ],
-        ),
+        case("kill_no_nodes", &[], vec![ask(0, epmd_wire::kill()), down()]),
+        case("kill_with_nodes_refused", &[], vec![reg(0, "foo", 5555), ask(1, epmd_wire::kill()), silent(0, 200), ask(2, names())]),
+        case("kill_with_nodes_relaxed", RELAXED, vec![reg(0, "foo", 5555), ask(1, epmd_wire::kill()), down(), reply(0)]),
         case("kill_extra_bytes", &[], vec![ask(0, framed(b"kk")), down()]),
-        case(
-            "stop_strict_ignored",
-            &[],
-            vec![
-                reg(0, "foo", 5555),
-                ask(1, epmd_wire::stop("foo")),
-                silent(0, 200),
-                ask(2, names()),
-            ],
-        ),
-        case(
-            "stop_relaxed_registered",
-            RELAXED,
-            vec![
-                reg(0, "foo", 5555),
-                ask(1, epmd_wire::stop("foo")),
-                reply(0),
-                ask(2, names()),
-                ask(3, epmd_wire::dump()),
-            ],
-        ),
-        case(
-            "stop_relaxed_missing",
-            RELAXED,
-            vec![ask(0, epmd_wire::stop("nope"))],
-        ),
-        case(
-            "stop_relaxed_empty_name",
-            RELAXED,
-            vec![ask(0, framed(b"s"))],
-        ),
+        case("stop_strict_ignored", &[], vec![reg(0, "foo", 5555), ask(1, epmd_wire::stop("foo")), silent(0, 200), ask(2, names())]),
+        case("stop_relaxed_registered", RELAXED, vec![reg(0, "foo", 5555), ask(1, epmd_wire::stop("foo")), reply(0), ask(2, names()), ask(3, epmd_wire::dump())]),
+        case("stop_relaxed_missing", RELAXED, vec![ask(0, epmd_wire::stop("nope"))]),
+        case("stop_relaxed_empty_name", RELAXED, vec![ask(0, framed(b"s"))]),
         // Slow and idle clients.
-        case(
-            "slow_port_please",
-            &[],
-            vec![
-                reg(0, "foo", 5555),
-                open(1),
-                slow(1, port_please(b"foo"), 150),
-                reply(1),
-            ],
-        ),
-        case(
-            "slow_alive2",
-            &[],
-            vec![
-                open(0),
-                slow(0, alive2(5555, "foo"), 60),
-                recv(0, 6),
-                ask(1, names()),
-            ],
-        ),
-        case(
-            "idle_empty_closed_by_timeout",
-            FAST_IDLE,
-            vec![open(0), idle_closed(0, 1, 8)],
-        ),
-        case(
-            "idle_partial_closed_by_timeout",
-            FAST_IDLE,
-            vec![open(0), send(0, vec![0, 9, b'z']), idle_closed(0, 1, 8)],
-        ),
-        case(
-            "idle_registration_kept",
-            FAST_IDLE,
-            vec![
-                reg(0, "foo", 5555),
-                silent(0, 4500),
-                ask(1, port_please(b"foo")),
-            ],
-        ),
-        case(
-            "idle_default_timeout_not_2s",
-            &[],
-            vec![open(0), silent(0, 3500)],
-        ),
+        case("slow_port_please", &[], vec![reg(0, "foo", 5555), open(1), slow(1, port_please(b"foo"), 150), reply(1)]),
+        case("slow_alive2", &[], vec![open(0), slow(0, alive2(5555, "foo"), 60), recv(0, 6), ask(1, names())]),
+        case("idle_empty_closed_by_timeout", FAST_IDLE, vec![open(0), idle_closed(0, 1, 8)]),
+        case("idle_partial_closed_by_timeout", FAST_IDLE, vec![open(0), send(0, vec![0, 9, b'z']), idle_closed(0, 1, 8)]),
+        case("idle_registration_kept", FAST_IDLE, vec![reg(0, "foo", 5555), silent(0, 4500), ask(1, port_please(b"foo"))]),
+        case("idle_default_timeout_not_2s", &[], vec![open(0), silent(0, 3500)]),
     ]
 }
 

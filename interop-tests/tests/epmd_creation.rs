@@ -1,0 +1,87 @@
+//! The ALIVE2 creation rule, checked on OTP's epmd and on ours: a new name gets a 32-bit value near
+//! Unix time, each re-registration gets previous+1, HighestVersion 5 gets counter%3+1 (1..3).
+
+use interop_tests::epmd_script::{poll, request};
+use interop_tests::epmd_wire::{alive2_with, creation_of, port_please};
+use interop_tests::{free_port, EpmdDaemon, EpmdKind};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Registers `name` with the given HighestVersion on a new connection; returns the connection
+/// (the registration lives while it is open) and the creation.
+fn register(addr: SocketAddr, name: &str, high: u16) -> (TcpStream, u32) {
+    let mut s = TcpStream::connect(addr).expect("connect to epmd");
+    s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    s.write_all(&alive2_with(5555, high, 5, name.as_bytes(), b""))
+        .unwrap();
+    let mut reply = vec![0u8; if high >= 6 { 6 } else { 4 }];
+    s.read_exact(&mut reply).expect("ALIVE2 reply");
+    let creation = creation_of(&reply).unwrap_or_else(|| panic!("ALIVE2 refused: {reply:?}"));
+    (s, creation)
+}
+
+/// Closes a registration and waits until the daemon has dropped it.
+fn unregister(addr: SocketAddr, conn: TcpStream, name: &str) {
+    drop(conn);
+    let gone = poll(Duration::from_secs(5), || {
+        request(addr, &port_please(name.as_bytes())).is_some_and(|r| r == [119, 1])
+    });
+    assert!(
+        gone,
+        "{name} still registered 5 s after its connection closed"
+    );
+}
+
+fn check_creation_rule(kind: EpmdKind) {
+    let daemon = EpmdDaemon::start(kind, free_port(), &[]);
+    let addr = SocketAddr::from(([127, 0, 0, 1], daemon.port));
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+
+    let (conn, first) = register(addr, "foo", 6);
+    assert!(
+        (first as i64 - now).abs() <= 5,
+        "{kind:?}: first creation {first:#x} is not near Unix time {now:#x}"
+    );
+    assert!(first >= 4, "{kind:?}: creation 0..3 for a v6 node");
+    unregister(addr, conn, "foo");
+
+    let (conn, second) = register(addr, "foo", 6);
+    assert_eq!(second, first.wrapping_add(1), "{kind:?}: re-registration");
+    unregister(addr, conn, "foo");
+
+    for bump in 2..=3u32 {
+        let (conn, old_style) = register(addr, "foo", 5);
+        let counter = first.wrapping_add(bump);
+        assert_eq!(
+            old_style,
+            counter % 3 + 1,
+            "{kind:?}: HighestVersion 5 creation for counter {counter:#x}"
+        );
+        assert!((1..=3).contains(&old_style));
+        unregister(addr, conn, "foo");
+    }
+
+    let (_conn, again) = register(addr, "foo", 6);
+    assert_eq!(again, first.wrapping_add(4), "{kind:?}: v6 after v5 ones");
+
+    // Names are counted separately: another new name starts near Unix time again.
+    let (_conn2, other) = register(addr, "bar", 6);
+    assert!(
+        (other as i64 - now).abs() <= 5,
+        "{kind:?}: new name creation {other:#x}"
+    );
+}
+
+#[test]
+fn creation_rule_on_otp_epmd() {
+    check_creation_rule(EpmdKind::Otp);
+}
+
+#[test]
+fn creation_rule_on_our_epmd() {
+    check_creation_rule(EpmdKind::under_test());
+}
