@@ -3,3 +3,4 @@
 
 pub mod etf;
 pub mod term;
+pub mod text;

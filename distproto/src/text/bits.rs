@@ -1,0 +1,135 @@
+//! Building binaries from bit-syntax segments (`<<1,2:3,"ab"/utf8,1.5/float>>`): a bit buffer and
+//! the encodings of integer, float and UTF segments, as the BEAM constructs them.
+
+use bytes::Bytes;
+use num_bigint::BigInt;
+
+use crate::term::{BitString, Term};
+
+/// The largest binary a literal may build (bits), so `<<0:99999999999>>` cannot exhaust memory.
+pub const MAX_BITS: u64 = 1 << 30;
+
+/// Bits appended most significant first.
+#[derive(Default)]
+pub struct BitWriter {
+    bytes: Vec<u8>,
+    bits: u64,
+}
+
+impl BitWriter {
+    pub fn bit_len(&self) -> u64 {
+        self.bits
+    }
+
+    fn push_bit(&mut self, bit: bool) {
+        let offset = (self.bits % 8) as u8;
+        if offset == 0 {
+            self.bytes.push(0);
+        }
+        if bit {
+            if let Some(last) = self.bytes.last_mut() {
+                *last |= 0x80 >> offset;
+            }
+        }
+        self.bits += 1;
+    }
+
+    /// Appends the low `size` bits of `value` (two's complement), big-endian.
+    pub fn push_int_big(&mut self, value: &BigInt, size: u64) {
+        for i in (0..size).rev() {
+            self.push_bit(value.bit(i));
+        }
+    }
+
+    /// Appends the low `size` bits of `value` little-endian: whole bytes from the least significant
+    /// up, then the remaining high bits (`<<16#ABC:12/little>>` is `<<16#BC,16#A:4>>`).
+    pub fn push_int_little(&mut self, value: &BigInt, size: u64) {
+        let whole = size / 8;
+        for byte in 0..whole {
+            for i in (0..8).rev() {
+                self.push_bit(value.bit(byte * 8 + i));
+            }
+        }
+        for i in (0..size % 8).rev() {
+            self.push_bit(value.bit(whole * 8 + i));
+        }
+    }
+
+    /// Appends all bits of another bitstring (`bits` of them).
+    pub fn push_bits(&mut self, data: &[u8], bits: u64) {
+        for i in 0..bits {
+            let byte = data.get((i / 8) as usize).copied().unwrap_or(0);
+            self.push_bit(byte & (0x80 >> (i % 8)) != 0);
+        }
+    }
+
+    /// The finished term: a binary when the length is whole bytes, else a bitstring.
+    pub fn into_term(self) -> Term {
+        let rest = (self.bits % 8) as u8;
+        if rest == 0 {
+            Term::Binary(Bytes::from(self.bytes))
+        } else {
+            Term::BitString(BitString {
+                data: Bytes::from(self.bytes),
+                bits: rest,
+            })
+        }
+    }
+}
+
+/// A bitstring's bytes and length in bits, from a `Binary` or `BitString` term.
+pub fn bits_of(term: &Term) -> Option<(&[u8], u64)> {
+    match term {
+        Term::Binary(data) => Some((data, data.len() as u64 * 8)),
+        Term::BitString(bits) => Some((&bits.data, bits.bit_len() as u64)),
+        _ => None,
+    }
+}
+
+/// UTF-8/16/32 encodings of one code point; `None` for surrogates and values above 10FFFF.
+pub fn utf_units(code: &BigInt, width: u8, little: bool) -> Option<Vec<u8>> {
+    let code = u32::try_from(code).ok()?;
+    let c = char::from_u32(code)?;
+    let mut out = Vec::new();
+    match width {
+        8 => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
+        16 => {
+            for unit in c.encode_utf16(&mut [0; 2]) {
+                let b = if little {
+                    unit.to_le_bytes()
+                } else {
+                    unit.to_be_bytes()
+                };
+                out.extend_from_slice(&b);
+            }
+        }
+        _ => {
+            let b = if little {
+                code.to_le_bytes()
+            } else {
+                code.to_be_bytes()
+            };
+            out.extend_from_slice(&b);
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn little_endian_partial_bytes_match_the_beam() {
+        let mut w = BitWriter::default();
+        w.push_int_little(&BigInt::from(0xabc), 12);
+        let term = w.into_term();
+        assert_eq!(
+            term,
+            Term::BitString(BitString {
+                data: Bytes::from(vec![0xbc, 0xa0]),
+                bits: 4
+            })
+        );
+    }
+}

@@ -1,0 +1,14 @@
+//! Terms as text: the `~w` printer (exactly what OTP 25's `io_lib:format("~w", [T])` prints) and a
+//! parser for Erlang term literals. Used by the `etf` tool; never touches I/O itself.
+
+mod atom_text;
+mod bits;
+mod float_text;
+mod ids;
+mod lex;
+mod parse;
+mod print;
+
+pub use ids::FORMS as ID_FORMS;
+pub use parse::{parse_term, ParseError, MAX_NESTING};
+pub use print::write_term;
