@@ -6,10 +6,12 @@ mod epmd_daemon;
 pub mod epmd_script;
 pub mod epmd_wire;
 mod erl;
+mod erlc;
 mod names;
 pub mod netns;
 
 pub use child::{cargo_bin, ChildGuard};
 pub use erl::{ErlNode, ErlOptions, OtpEpmd};
+pub use erlc::compile_erl;
 pub use names::{free_port, unique_name};
 pub use epmd_daemon::{EpmdDaemon, EpmdKind};
