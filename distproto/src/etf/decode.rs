@@ -8,6 +8,9 @@ use super::compress;
 use super::float_text;
 use super::tag::*;
 use super::{DecodeError, DecodeErrorKind as Kind, DecodeOptions};
+/// Internal results carry a boxed error so that `Result<Term, _>` stays as small as `Term`.
+type Res<T> = Result<T, Box<DecodeError>>;
+
 use crate::term::{Atom, ExportFun, Float, Fun, LocalFun, Map, Pid, Port, Reference, Term};
 
 /// Decodes terms without the version byte from a byte slice, one after another.
@@ -60,15 +63,16 @@ impl<'a> Decoder<'a> {
     /// Decodes the term at the cursor (no version byte) and moves past it.
     pub fn decode_term(&mut self) -> Result<Term, DecodeError> {
         self.depth = 0;
-        self.term()
-    }
-
-    fn error(&self, offset: usize, kind: Kind) -> DecodeError {
-        DecodeError::new(offset, kind)
+        self.term().map_err(|e| *e)
     }
 
     #[cold]
-    fn truncated(&self, wanted: usize) -> DecodeError {
+    fn error(&self, offset: usize, kind: Kind) -> Box<DecodeError> {
+        Box::new(DecodeError::new(offset, kind))
+    }
+
+    #[cold]
+    fn truncated(&self, wanted: usize) -> Box<DecodeError> {
         if self.cut_by_limit {
             return self.error(
                 self.pos,
@@ -87,7 +91,7 @@ impl<'a> Decoder<'a> {
     }
 
     #[inline]
-    fn u8(&mut self) -> Result<u8, DecodeError> {
+    fn u8(&mut self) -> Res<u8> {
         match self.input.get(self.pos) {
             Some(&b) => {
                 self.pos += 1;
@@ -98,7 +102,7 @@ impl<'a> Decoder<'a> {
     }
 
     #[inline]
-    fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+    fn take(&mut self, n: usize) -> Res<&'a [u8]> {
         let input: &'a [u8] = self.input;
         match self
             .pos
@@ -114,7 +118,7 @@ impl<'a> Decoder<'a> {
     }
 
     #[inline]
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
+    fn array<const N: usize>(&mut self) -> Res<[u8; N]> {
         let bytes = self.take(N)?;
         let mut out = [0u8; N];
         out.copy_from_slice(bytes);
@@ -122,29 +126,29 @@ impl<'a> Decoder<'a> {
     }
 
     #[inline]
-    fn u16(&mut self) -> Result<u16, DecodeError> {
+    fn u16(&mut self) -> Res<u16> {
         self.array().map(u16::from_be_bytes)
     }
 
     #[inline]
-    fn u32(&mut self) -> Result<u32, DecodeError> {
+    fn u32(&mut self) -> Res<u32> {
         self.array().map(u32::from_be_bytes)
     }
 
     #[inline]
-    fn u64(&mut self) -> Result<u64, DecodeError> {
+    fn u64(&mut self) -> Res<u64> {
         self.array().map(u64::from_be_bytes)
     }
 
     #[inline]
-    fn len32(&mut self) -> Result<usize, DecodeError> {
+    fn len32(&mut self) -> Res<usize> {
         self.u32().map(|n| n as usize)
     }
 
     /// Fails fast when the rest of the input cannot hold `count` items of at least `min_size`
     /// bytes each, so a length field never makes us allocate more than the input justifies.
     #[inline]
-    fn check_room(&self, count: usize, min_size: usize) -> Result<(), DecodeError> {
+    fn check_room(&self, count: usize, min_size: usize) -> Res<()> {
         let have = self.input.len().saturating_sub(self.pos);
         if count.saturating_mul(min_size) > have {
             return Err(self.truncated(count.saturating_mul(min_size)));
@@ -152,7 +156,7 @@ impl<'a> Decoder<'a> {
         Ok(())
     }
 
-    fn enter(&mut self, start: usize) -> Result<(), DecodeError> {
+    fn enter(&mut self, start: usize) -> Res<()> {
         self.depth += 1;
         if self.depth > self.options.max_depth {
             return Err(self.error(
@@ -165,15 +169,52 @@ impl<'a> Decoder<'a> {
         Ok(())
     }
 
-    fn term(&mut self) -> Result<Term, DecodeError> {
+    /// [`Decoder::term`] with the commonest scalar tags handled inline: most elements of lists,
+    /// tuples and maps are small integers or short atoms, and this keeps them off the slow path.
+    // Inlined only in optimised builds: in debug builds inlining would enlarge the frames of the
+    // recursive container functions and lower the depth that fits in a 2 MiB stack.
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn element(&mut self) -> Res<Term> {
+        let pos = self.pos;
+        let input: &'a [u8] = self.input;
+        match input.get(pos..) {
+            Some([SMALL_INTEGER_EXT, b, ..]) => {
+                self.pos = pos + 2;
+                return Ok(Term::Integer(i64::from(*b)));
+            }
+            Some([INTEGER_EXT, b0, b1, b2, b3, ..]) => {
+                self.pos = pos + 5;
+                return Ok(Term::Integer(i64::from(i32::from_be_bytes([
+                    *b0, *b1, *b2, *b3,
+                ]))));
+            }
+            Some([SMALL_ATOM_UTF8_EXT, n, rest @ ..]) => {
+                if let Some(text) = rest.get(..usize::from(*n)) {
+                    if text.is_ascii() {
+                        self.pos = pos + 2 + text.len();
+                        return Ok(Term::Atom(Atom::from_ascii_unchecked(text)));
+                    }
+                }
+            }
+            Some([ATOM_EXT, 0, n, rest @ ..]) => {
+                if let Some(text) = rest.get(..usize::from(*n)) {
+                    if text.is_ascii() {
+                        self.pos = pos + 3 + text.len();
+                        return Ok(Term::Atom(Atom::from_ascii_unchecked(text)));
+                    }
+                }
+            }
+            _ => {}
+        }
+        self.term()
+    }
+
+    /// Decodes one term. Containers recurse through here, so this frame is kept small: scalars
+    /// are decoded in [`Decoder::scalar`], out of line.
+    fn term(&mut self) -> Res<Term> {
         let start = self.pos;
         let tag = self.u8()?;
         match tag {
-            SMALL_INTEGER_EXT => Ok(Term::Integer(i64::from(self.u8()?))),
-            INTEGER_EXT => Ok(Term::Integer(i64::from(self.u32()? as i32))),
-            ATOM_EXT | SMALL_ATOM_EXT | ATOM_UTF8_EXT | SMALL_ATOM_UTF8_EXT | ATOM_CACHE_REF => {
-                self.atom_body(tag, start).map(Term::Atom)
-            }
             SMALL_TUPLE_EXT => {
                 let n = usize::from(self.u8()?);
                 self.tuple(n, start)
@@ -181,6 +222,22 @@ impl<'a> Decoder<'a> {
             LARGE_TUPLE_EXT => {
                 let n = self.len32()?;
                 self.tuple(n, start)
+            }
+            LIST_EXT => self.list(start),
+            MAP_EXT => self.map(start),
+            NEW_FUN_EXT => self.local_fun(start),
+            _ => self.scalar(tag, start),
+        }
+    }
+
+    /// Decodes a term that holds no other terms (its tag already read).
+    #[inline(never)]
+    fn scalar(&mut self, tag: u8, start: usize) -> Res<Term> {
+        match tag {
+            SMALL_INTEGER_EXT => Ok(Term::Integer(i64::from(self.u8()?))),
+            INTEGER_EXT => Ok(Term::Integer(i64::from(self.u32()? as i32))),
+            ATOM_EXT | SMALL_ATOM_EXT | ATOM_UTF8_EXT | SMALL_ATOM_UTF8_EXT | ATOM_CACHE_REF => {
+                self.atom_body(tag, start).map(Term::Atom)
             }
             NIL_EXT => Ok(Term::List(Vec::new())),
             STRING_EXT => {
@@ -190,12 +247,10 @@ impl<'a> Decoder<'a> {
                     bytes.iter().map(|&b| Term::Integer(i64::from(b))).collect(),
                 ))
             }
-            LIST_EXT => self.list(start),
             BINARY_EXT => {
                 let n = self.len32()?;
                 self.binary(n).map(Term::Binary)
             }
-            MAP_EXT => self.map(start),
             NEW_FLOAT_EXT => {
                 let value = f64::from_bits(self.u64()?);
                 match Float::new(value) {
@@ -229,7 +284,6 @@ impl<'a> Decoder<'a> {
             }
             BIT_BINARY_EXT => self.bit_binary(start),
             EXPORT_EXT => self.export_fun(start),
-            NEW_FUN_EXT => self.local_fun(start),
             FUN_EXT => Err(self.error(start, Kind::FunExt)),
             LOCAL_EXT => Err(self.error(start, Kind::LocalExt)),
             COMPRESSED => Err(self.error(start, Kind::NestedCompression)),
@@ -238,12 +292,12 @@ impl<'a> Decoder<'a> {
         }
     }
 
-    fn tuple(&mut self, n: usize, start: usize) -> Result<Term, DecodeError> {
+    fn tuple(&mut self, n: usize, start: usize) -> Res<Term> {
         self.check_room(n, 1)?;
         self.enter(start)?;
         let mut items = Vec::with_capacity(n);
         for _ in 0..n {
-            items.push(self.term()?);
+            items.push(self.element()?);
         }
         self.depth -= 1;
         Ok(Term::Tuple(items))
@@ -251,7 +305,7 @@ impl<'a> Decoder<'a> {
 
     /// LIST_EXT: elements then a tail. A tail that is itself a list is appended in a loop (no
     /// recursion), so `[1 | [2 | [3 | ...]]]` nested a million times decodes as one flat list.
-    fn list(&mut self, start: usize) -> Result<Term, DecodeError> {
+    fn list(&mut self, start: usize) -> Res<Term> {
         self.enter(start)?;
         let mut items: Vec<Term> = Vec::new();
         loop {
@@ -260,7 +314,7 @@ impl<'a> Decoder<'a> {
             self.check_room(n.saturating_add(1), 1)?;
             items.reserve(n);
             for _ in 0..n {
-                items.push(self.term()?);
+                items.push(self.element()?);
             }
             match self.input.get(self.pos) {
                 Some(&NIL_EXT) => {
@@ -291,14 +345,14 @@ impl<'a> Decoder<'a> {
         Ok(Term::List(items))
     }
 
-    fn map(&mut self, start: usize) -> Result<Term, DecodeError> {
+    fn map(&mut self, start: usize) -> Res<Term> {
         let n = self.len32()?;
         self.check_room(n, 2)?;
         self.enter(start)?;
         let mut entries = Vec::with_capacity(n);
         for _ in 0..n {
-            let key = self.term()?;
-            let value = self.term()?;
+            let key = self.element()?;
+            let value = self.element()?;
             entries.push((key, value));
         }
         self.depth -= 1;
@@ -308,7 +362,7 @@ impl<'a> Decoder<'a> {
         }
     }
 
-    fn binary(&mut self, n: usize) -> Result<Bytes, DecodeError> {
+    fn binary(&mut self, n: usize) -> Res<Bytes> {
         let at = self.pos;
         let bytes = self.take(n)?;
         Ok(match self.source {
@@ -317,7 +371,7 @@ impl<'a> Decoder<'a> {
         })
     }
 
-    fn bit_binary(&mut self, start: usize) -> Result<Term, DecodeError> {
+    fn bit_binary(&mut self, start: usize) -> Res<Term> {
         let n = self.len32()?;
         let bits = self.u8()?;
         let valid = if n == 0 {
@@ -339,7 +393,7 @@ impl<'a> Decoder<'a> {
         })
     }
 
-    fn big(&mut self, n: usize) -> Result<Term, DecodeError> {
+    fn big(&mut self, n: usize) -> Res<Term> {
         let negative = self.u8()? != 0;
         let digits = self.take(n)?;
         // Little-endian magnitude; high zero bytes do not count.
@@ -365,7 +419,7 @@ impl<'a> Decoder<'a> {
     }
 
     /// An atom in a position that must hold one (node names, fun modules).
-    fn atom(&mut self) -> Result<Atom, DecodeError> {
+    fn atom(&mut self) -> Res<Atom> {
         let start = self.pos;
         let tag = self.u8()?;
         match tag {
@@ -376,7 +430,7 @@ impl<'a> Decoder<'a> {
         }
     }
 
-    fn atom_body(&mut self, tag: u8, start: usize) -> Result<Atom, DecodeError> {
+    fn atom_body(&mut self, tag: u8, start: usize) -> Res<Atom> {
         let (latin1, n) = match tag {
             ATOM_EXT => (true, usize::from(self.u16()?)),
             SMALL_ATOM_EXT => (true, usize::from(self.u8()?)),
@@ -399,7 +453,7 @@ impl<'a> Decoder<'a> {
         Ok(Atom::from_str_unchecked(text))
     }
 
-    fn cached_atom(&mut self, start: usize) -> Result<Atom, DecodeError> {
+    fn cached_atom(&mut self, start: usize) -> Res<Atom> {
         let index = self.u8()?;
         let cache = self
             .options
@@ -410,7 +464,7 @@ impl<'a> Decoder<'a> {
             .ok_or_else(|| self.error(start, Kind::AtomCacheMiss { index }))
     }
 
-    fn pid_body(&mut self, tag: u8) -> Result<Pid, DecodeError> {
+    fn pid_body(&mut self, tag: u8) -> Res<Pid> {
         let node = self.atom()?;
         let id = self.u32()?;
         let serial = self.u32()?;
@@ -427,7 +481,7 @@ impl<'a> Decoder<'a> {
         })
     }
 
-    fn port_body(&mut self, tag: u8) -> Result<Port, DecodeError> {
+    fn port_body(&mut self, tag: u8) -> Res<Port> {
         let node = self.atom()?;
         let (id, creation) = match tag {
             PORT_EXT => (u64::from(self.u32()?), u32::from(self.u8()?)),
@@ -437,7 +491,7 @@ impl<'a> Decoder<'a> {
         Ok(Port { node, id, creation })
     }
 
-    fn reference_body(&mut self, tag: u8, start: usize) -> Result<Reference, DecodeError> {
+    fn reference_body(&mut self, tag: u8, start: usize) -> Res<Reference> {
         if tag == REFERENCE_EXT {
             let node = self.atom()?;
             let id = self.u32()?;
@@ -470,7 +524,7 @@ impl<'a> Decoder<'a> {
     }
 
     /// An integer field of a fun (SMALL_INTEGER_EXT, INTEGER_EXT or a small bignum) as u32.
-    fn u32_term(&mut self, what: &'static str) -> Result<u32, DecodeError> {
+    fn u32_term(&mut self, what: &'static str) -> Res<u32> {
         let start = self.pos;
         let tag = self.input.get(self.pos).copied().unwrap_or(0);
         if !matches!(
@@ -502,7 +556,7 @@ impl<'a> Decoder<'a> {
         }
     }
 
-    fn export_fun(&mut self, start: usize) -> Result<Term, DecodeError> {
+    fn export_fun(&mut self, start: usize) -> Res<Term> {
         let module = self.atom()?;
         let function = self.atom()?;
         let arity_at = self.pos;
@@ -524,7 +578,7 @@ impl<'a> Decoder<'a> {
         })))
     }
 
-    fn local_fun(&mut self, start: usize) -> Result<Term, DecodeError> {
+    fn local_fun(&mut self, start: usize) -> Res<Term> {
         let size = self.len32()?;
         // Size counts every byte after the tag, itself included.
         let body_start = start + 1;
@@ -549,7 +603,7 @@ impl<'a> Decoder<'a> {
         self.enter(start)?;
         let mut free_vars = Vec::with_capacity(num_free);
         for _ in 0..num_free {
-            free_vars.push(self.term()?);
+            free_vars.push(self.element()?);
         }
         self.depth -= 1;
         if self.pos - body_start != size {
@@ -608,7 +662,7 @@ pub(super) fn decode_external(
             decoder.source = Some(source);
         }
     }
-    let term = decoder.term()?;
+    let term = decoder.term().map_err(|e| *e)?;
     Ok((term, decoder.pos))
 }
 
@@ -637,9 +691,9 @@ fn decode_compressed(input: &[u8], options: &DecodeOptions) -> Result<(Term, usi
         compress::inflate(stream, size).map_err(|kind| DecodeError::new(6, kind))?;
     let inflated = Bytes::from(inflated);
     let mut decoder = Decoder::with_bytes(&inflated, options);
-    let term = decoder.term().map_err(|mut e| {
-        e.inflated = true;
-        e
+    let term = decoder.term().map_err(|e| DecodeError {
+        inflated: true,
+        ..*e
     })?;
     Ok((term, 6 + used))
 }

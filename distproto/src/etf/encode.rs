@@ -100,6 +100,8 @@ impl Encoder<'_> {
             .map_err(|_| self.fail(Kind::TooLong { what, len }))
     }
 
+    /// Encodes one term. Containers recurse through here, so this frame is kept small: most
+    /// scalars are encoded in [`Encoder::scalar`], out of line.
     fn term(&mut self, term: &Term) -> Result<(), EncodeError> {
         match term {
             Term::Integer(i) => {
@@ -114,6 +116,23 @@ impl Encoder<'_> {
             Term::List(items) => self.list(items, None),
             Term::ImproperList(items, tail) => self.list(items, Some(tail)),
             Term::Map(map) => self.map(map),
+            Term::Fun(Fun::Local(f)) => self.local_fun(f),
+            other => self.scalar(other),
+        }
+    }
+
+    /// Encodes a term that holds no other terms.
+    #[inline(never)]
+    fn scalar(&mut self, term: &Term) -> Result<(), EncodeError> {
+        match term {
+            Term::Integer(i) => {
+                self.integer(*i);
+                Ok(())
+            }
+            Term::Atom(a) => {
+                self.atom(a);
+                Ok(())
+            }
             Term::Binary(data) => {
                 let len = self.len32("binary", data.len())?;
                 self.out.push(BINARY_EXT);
@@ -155,8 +174,11 @@ impl Encoder<'_> {
                 self.export_fun(f);
                 Ok(())
             }
-            Term::Fun(Fun::Local(f)) => self.local_fun(f),
             Term::BitString(b) => self.bit_binary(b),
+            Term::Tuple(_) | Term::List(_) | Term::ImproperList(..) | Term::Map(_) => {
+                self.term(term)
+            }
+            Term::Fun(Fun::Local(f)) => self.local_fun(f),
         }
     }
 

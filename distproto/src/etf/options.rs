@@ -35,13 +35,15 @@ pub struct DecodeOptions<'a> {
     /// Most bytes a term may take: the input read, or the inflated size of a compressed term.
     pub max_size: usize,
     /// The atom table for ATOM_CACHE_REF; without one such a reference is an error.
-    pub atom_cache: Option<&'a dyn AtomCacheLookup>,
+    pub atom_cache: Option<&'a (dyn AtomCacheLookup + Sync)>,
 }
 
 impl DecodeOptions<'_> {
-    /// Default nesting limit: deep enough for any real message, shallow enough that decoding,
-    /// comparing and dropping the result fit in a 2 MiB thread stack even in debug builds.
-    pub const DEFAULT_MAX_DEPTH: usize = 1_000;
+    /// Default nesting limit: deep enough for real messages, shallow enough that decoding,
+    /// encoding, comparing and dropping the result fit in a 2 MiB thread stack even in debug
+    /// builds (where one level of decoding takes about 2 KiB of stack; optimised builds far less).
+    /// Raise it only together with the stack size of the threads that handle the terms.
+    pub const DEFAULT_MAX_DEPTH: usize = 512;
     /// Default size limit: 128 MiB.
     pub const DEFAULT_MAX_SIZE: usize = 128 << 20;
 }

@@ -40,6 +40,7 @@ impl Atom {
     }
 
     /// Makes an atom from text the caller has already checked to be at most 255 characters.
+    #[inline]
     pub(crate) fn from_str_unchecked(text: &str) -> Atom {
         let src = text.as_bytes();
         if src.len() <= INLINE_CAP {
@@ -54,6 +55,25 @@ impl Atom {
         }
     }
 
+    /// Makes an atom from ASCII bytes of at most 255 characters (the caller checked both).
+    #[inline]
+    pub(crate) fn from_ascii_unchecked(ascii: &[u8]) -> Atom {
+        if ascii.len() <= INLINE_CAP && ascii.is_ascii() {
+            let mut bytes = [0u8; INLINE_CAP];
+            for (slot, b) in bytes.iter_mut().zip(ascii) {
+                *slot = *b;
+            }
+            return Atom(Repr::Inline {
+                len: ascii.len() as u8,
+                bytes,
+            });
+        }
+        match std::str::from_utf8(ascii) {
+            Ok(text) => Self::from_str_unchecked(text),
+            Err(_) => Self::from_str_unchecked(""),
+        }
+    }
+
     /// Makes an atom from Latin-1 bytes (ATOM_EXT, SMALL_ATOM_EXT), or `None` above 255 bytes.
     pub fn from_latin1(latin1: &[u8]) -> Option<Atom> {
         if latin1.len() > Self::MAX_CHARS {
@@ -61,22 +81,30 @@ impl Atom {
         }
         if latin1.is_ascii() {
             // ASCII is valid UTF-8 as it is.
-            return Some(Self::from_str_unchecked(std::str::from_utf8(latin1).ok()?));
+            return Some(Self::from_ascii_unchecked(latin1));
         }
         let text: String = latin1.iter().map(|&b| char::from(b)).collect();
         Some(Self::from_str_unchecked(&text))
     }
 
     /// The atom's text.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match &self.0 {
             Repr::Inline { len, bytes } => {
                 let used = bytes.get(..usize::from(*len)).unwrap_or_default();
-                // Inline bytes are only ever copied from a `&str` at a length that fits.
-                std::str::from_utf8(used).unwrap_or_default()
+                // SAFETY: inline bytes are only ever copied whole from a `&str` (see
+                // `from_str_unchecked`), so they are valid UTF-8.
+                unsafe { std::str::from_utf8_unchecked(used) }
             }
             Repr::Heap(text) => text,
         }
+    }
+
+    /// The atom's text as UTF-8 bytes.
+    #[inline]
+    pub fn as_bytes(&self) -> &[u8] {
+        self.as_str().as_bytes()
     }
 
     /// The text as Latin-1 bytes when every character is at most U+00FF (what ATOM_EXT carries),

@@ -40,7 +40,7 @@ impl Map {
             .windows(2)
             .all(|w| matches!(w, [a, b] if compare(&a.0, &b.0, Mode::MapKey) == Ordering::Less));
         if !sorted {
-            entries.sort_by(|a, b| compare(&a.0, &b.0, Mode::MapKey));
+            entries.sort_unstable_by(|a, b| compare(&a.0, &b.0, Mode::MapKey));
             let duplicate = entries.windows(2).find(
                 |w| matches!(w, [a, b] if compare(&a.0, &b.0, Mode::MapKey) == Ordering::Equal),
             );
