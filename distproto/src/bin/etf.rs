@@ -58,7 +58,7 @@ fn usage_error(message: impl Into<String>) -> Failure {
     Failure(format!("{}\n{USAGE}", message.into()), 2)
 }
 
-/// Stack for the worker thread: parsing and printing recurse once per nesting level (at most 1000).
+/// Stack for the worker thread: parsing and printing recurse once per nesting level (at most 512).
 const STACK_SIZE: usize = 64 << 20;
 
 fn main() -> ExitCode {

@@ -72,7 +72,8 @@ fn push_octal(out: &mut String, code: u32) {
 
 /// Appends `name` as the emulator's C printer writes atoms inside `erlang:fun_to_list/1`: no
 /// reserved-word check, and the result is the UTF-8 *bytes* of the text, one character per byte
-/// (so `fun 'α':f/1` comes out as the characters `'Î±'`), exactly as OTP 25 returns it.
+/// (so `fun 'α':f/1` comes out as the characters `'Î±'`), exactly as OTP 25 returns it. Unlike
+/// `io_lib`, it also quotes atoms containing `@` (`fun 'a@b':f/0`).
 pub fn write_atom_c_style(out: &mut String, name: &str) {
     let mut text = String::new();
     let quote = !c_starts_lower(name) || !name.chars().all(c_is_alnum);
@@ -108,10 +109,7 @@ fn c_starts_lower(name: &str) -> bool {
 }
 
 fn c_is_alnum(c: char) -> bool {
-    c.is_ascii_alphanumeric()
-        || c == '_'
-        || c == '@'
-        || (('À'..='ÿ').contains(&c) && c != '×' && c != '÷')
+    c.is_ascii_alphanumeric() || c == '_' || (('À'..='ÿ').contains(&c) && c != '×' && c != '÷')
 }
 
 #[cfg(test)]
@@ -158,6 +156,8 @@ mod tests {
         assert_eq!(c_atom("end"), "end");
         assert_eq!(c_atom("ä"), "\u{c3}\u{a4}");
         assert_eq!(c_atom("A@b"), "'A@b'");
+        assert_eq!(c_atom("a@b"), "'a@b'");
+        assert_eq!(c_atom("ok_Ä1"), "ok_\u{c3}\u{84}1");
         assert_eq!(c_atom("a\u{1b}\u{7f}"), "'a\\033\u{7f}'");
         assert_eq!(c_atom("α"), "'\u{ce}\u{b1}'");
     }

@@ -1,6 +1,8 @@
 //! Floats as OTP 25 prints them with `~w` (`float_to_list(F, [short])`): the shortest digits that
 //! read back to the same float, in plain or scientific notation, whichever is shorter.
 
+use num_bigint::BigInt;
+
 /// 2^53: from here on OTP always uses scientific notation for whole numbers.
 const TWO_POW_53: f64 = 9_007_199_254_740_992.0;
 
@@ -30,11 +32,58 @@ pub fn format_float(value: f64) -> String {
 /// The shortest round-trip decimal digits of a positive finite float, and the exponent of the
 /// first digit: `1234.5` gives `("12345", 3)`.
 fn shortest_digits(value: f64) -> (String, i32) {
-    // Rust's `{:e}` prints the shortest digits that round-trip, like OTP's Ryu: "1.2345e3".
+    // Rust's `{:e}` prints the shortest digits that round-trip, closest to the exact value, like
+    // OTP's Ryu: "1.2345e3". They differ only on exact ties, fixed by `round_half_even`.
     let text = format!("{value:e}");
     let (mantissa, exponent) = text.split_once('e').unwrap_or((text.as_str(), "0"));
     let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
-    (digits, exponent.parse().unwrap_or(0))
+    round_half_even(value, digits, exponent.parse().unwrap_or(0))
+}
+
+/// When the exact value of `value` lies exactly halfway between the digits Rust chose and a
+/// neighbour with the same number of digits, Ryu takes the one ending in an even digit
+/// (`1649176346400634.25` prints as `...634.2`); Rust rounds half up. Returns Ryu's choice.
+fn round_half_even(value: f64, digits: String, exponent: i32) -> (String, i32) {
+    let Ok(d) = digits.parse::<BigInt>() else {
+        return (digits, exponent);
+    };
+    if !d.bit(0) {
+        return (digits, exponent);
+    }
+    // value = mantissa * 2^binary_exponent exactly; candidate = d * 10^k.
+    let bits = value.to_bits();
+    let raw_exponent = ((bits >> 52) & 0x7ff) as i32;
+    let fraction = bits & ((1u64 << 52) - 1);
+    let (mantissa, binary_exponent) = if raw_exponent == 0 {
+        (fraction, -1074)
+    } else {
+        (fraction | (1u64 << 52), raw_exponent - 1075)
+    };
+    let k = exponent - (digits.len() as i32 - 1);
+    // Compare 2*value with (2d +- 1) * 10^k, both scaled to integers.
+    let mut twice_value = BigInt::from(mantissa) * 2;
+    let mut unit = BigInt::from(1);
+    if binary_exponent >= 0 {
+        twice_value <<= binary_exponent as usize;
+    } else {
+        unit <<= (-binary_exponent) as usize;
+    }
+    if k >= 0 {
+        unit *= BigInt::from(10).pow(k as u32);
+    } else {
+        twice_value *= BigInt::from(10).pow((-k) as u32);
+    }
+    let twice_d: BigInt = &d * 2;
+    let neighbour: BigInt = if twice_value == (&twice_d - 1) * &unit {
+        &d - 1
+    } else if twice_value == (&twice_d + 1) * &unit {
+        &d + 1
+    } else {
+        return (digits, exponent);
+    };
+    let text = neighbour.to_string();
+    let new_exponent = k + text.len() as i32 - 1;
+    (text.trim_end_matches('0').to_string(), new_exponent)
 }
 
 /// `d.ddde±x`, with at least one digit after the point (`1.0e3`).
@@ -87,6 +136,9 @@ mod tests {
             (9007199254740992.0, "9.007199254740992e15"),
             (120000.0, "1.2e5"),
             (-2.5, "-2.5"),
+            (1649176346400634.2, "1649176346400634.2"),
+            (19993223966932.812, "19993223966932.812"),
+            (82894214839.57812, "82894214839.57812"),
         ];
         for (value, text) in cases {
             assert_eq!(format_float(*value), *text, "{value:?}");
