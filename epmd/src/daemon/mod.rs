@@ -1,0 +1,136 @@
+//! The EPMD daemon on tokio: opens listening sockets (bound, or from systemd), accepts, and runs
+//! one task per connection. Single-threaded like OTP's epmd; bad input only ends its own connection.
+
+mod connection;
+pub mod detach;
+mod error;
+pub mod listen;
+pub mod rlimit;
+mod state;
+pub mod systemd;
+
+pub use error::DaemonError;
+
+use crate::config::DaemonConfig;
+use crate::registry::RegistryLimits;
+use state::Shared;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tracing::{debug, info, warn};
+
+/// A daemon with its sockets open, ready to serve.
+pub struct Daemon {
+    shared: Arc<Shared>,
+    listeners: Vec<TcpListener>,
+}
+
+/// Opens the listening sockets the configuration asks for (systemd's, or bound ones).
+pub fn open_listeners(config: &DaemonConfig) -> Result<Vec<std::net::TcpListener>, DaemonError> {
+    if config.systemd {
+        systemd::listen_fds()
+    } else {
+        let specs = listen::plan(config.addresses.as_deref(), config.listen_port())?;
+        listen::bind_all(&specs, config.listen_port())
+    }
+}
+
+impl Daemon {
+    /// Wraps already-open listening sockets; call inside a tokio runtime. `fd_limit` sizes the
+    /// default registration maximum.
+    pub fn from_listeners(
+        config: DaemonConfig,
+        listeners: Vec<std::net::TcpListener>,
+        fd_limit: u64,
+    ) -> std::io::Result<Daemon> {
+        let limits = RegistryLimits {
+            max_nodes: config.max_nodes(fd_limit),
+            max_unreg: config.max_unreg(),
+        };
+        let listeners = listeners
+            .into_iter()
+            .map(|l| {
+                l.set_nonblocking(true)?;
+                TcpListener::from_std(l)
+            })
+            .collect::<std::io::Result<Vec<_>>>()?;
+        info!(
+            port = config.port,
+            max_nodes = limits.max_nodes,
+            relaxed = config.relaxed,
+            "epmd running"
+        );
+        Ok(Daemon {
+            shared: Arc::new(Shared::new(config, limits)),
+            listeners,
+        })
+    }
+
+    /// The addresses being listened on.
+    pub fn local_addrs(&self) -> Vec<SocketAddr> {
+        self.listeners
+            .iter()
+            .filter_map(|l| l.local_addr().ok())
+            .collect()
+    }
+
+    /// Serves until the process exits (KILL_REQ exits it).
+    pub async fn run(self) {
+        let mut tasks = Vec::new();
+        for listener in self.listeners {
+            tasks.push(tokio::spawn(accept_loop(listener, self.shared.clone())));
+        }
+        for t in tasks {
+            let _ = t.await;
+        }
+    }
+}
+
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, peer)) => {
+                if let Some(delay) = shared.config.delay_accept {
+                    tokio::time::sleep(delay).await;
+                }
+                let conn = shared.next_conn();
+                tokio::spawn(connection::serve(stream, peer, shared.clone(), conn));
+            }
+            Err(e) => {
+                // Out of descriptors (EMFILE/ENFILE) or an aborted handshake: back off briefly
+                // instead of spinning; established connections keep being served.
+                let out_of_fds = matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE));
+                if out_of_fds {
+                    warn!(error = %e, "accept failed: out of file descriptors");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                } else {
+                    debug!(error = %e, "error in accept");
+                }
+            }
+        }
+    }
+}
+
+/// Runs the daemon to the end on a single-threaded runtime: raise the fd limit, open sockets,
+/// notify systemd, serve.
+pub fn run_blocking(config: DaemonConfig) -> Result<(), DaemonError> {
+    let fd_limit = rlimit::raise_nofile_limit();
+    debug!(fd_limit, "open file limit");
+    let listeners = open_listeners(&config)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(DaemonError::Runtime)?;
+    runtime.block_on(async move {
+        let daemon =
+            Daemon::from_listeners(config, listeners, fd_limit).map_err(DaemonError::Runtime)?;
+        match systemd::notify_ready() {
+            Ok(true) => debug!("notified systemd: READY=1"),
+            Ok(false) => {}
+            Err(e) => warn!(error = %e, "cannot notify systemd"),
+        }
+        daemon.run().await;
+        Ok(())
+    })
+}
