@@ -10,5 +10,5 @@ mod parse;
 mod print;
 
 pub use ids::FORMS as ID_FORMS;
-pub use parse::{parse_term, ParseError, MAX_NESTING};
+pub use parse::{parse_term, ParseError, MAX_BINARY_NESTING, MAX_NESTING};
 pub use print::write_term;

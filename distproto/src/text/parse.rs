@@ -14,6 +14,9 @@ use crate::term::{Atom, ExportFun, Float, Fun, LocalFun, Map, Pid, Port, Referen
 /// default `max_depth`, so every term `etf decode` prints can be read back.
 pub const MAX_NESTING: usize = 512;
 
+/// How deeply binary literals may nest inside each other (`<<<<<<1>>/binary>>/binary>>`).
+pub const MAX_BINARY_NESTING: usize = 32;
+
 /// A syntax error: where it is, and what was expected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {
@@ -49,6 +52,7 @@ pub fn parse_term(text: &str) -> Result<Term, ParseError> {
     let mut parser = Parser {
         lexer: Lexer::new(text),
         peeked: None,
+        binary_depth: 0,
     };
     let term = parser.term(0)?;
     let next = parser.next()?;
@@ -72,6 +76,8 @@ pub fn parse_term(text: &str) -> Result<Term, ParseError> {
 struct Parser {
     lexer: Lexer,
     peeked: Option<Token>,
+    /// Binaries currently open (their segments take much stack, so they have their own limit).
+    binary_depth: usize,
 }
 
 /// A binary segment's type, from its `/type-spec` list.
@@ -471,6 +477,19 @@ impl Parser {
         if depth >= MAX_NESTING {
             return Err(nesting_error(self.lexer.pos()));
         }
+        if self.binary_depth >= MAX_BINARY_NESTING {
+            return Err(ParseError::new(
+                self.lexer.pos(),
+                format!("binaries nested more than {MAX_BINARY_NESTING} deep are not supported"),
+            ));
+        }
+        self.binary_depth += 1;
+        let result = self.binary_body(depth);
+        self.binary_depth -= 1;
+        result
+    }
+
+    fn binary_body(&mut self, depth: usize) -> Result<Term, ParseError> {
         let mut out = BitWriter::default();
         if self.eat_punct(">>")? {
             return Ok(out.into_term());
