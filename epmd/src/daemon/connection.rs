@@ -4,7 +4,7 @@
 use super::state::Shared;
 use crate::access::is_local_peer;
 use crate::handler::{Outcome, RequestContext};
-use crate::protocol::{FrameStatus, RequestFrame};
+use crate::protocol::{FrameStatus, RequestFrame, INBUF_SIZE};
 use crate::registry::{ConnId, RegisterError};
 use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
@@ -137,18 +137,30 @@ async fn reply(stream: &mut TcpStream, shared: &Shared, bytes: &[u8]) -> std::io
 /// closes it. No timeout applies.
 async fn keep_registration(stream: &mut TcpStream, closed: Option<oneshot::Receiver<()>>) {
     let mut byte = [0u8; 1];
-    match closed {
+    let got = match closed {
         Some(closed) => {
             tokio::select! {
-                r = stream.read(&mut byte) => log_end(r),
-                _ = closed => debug!("epmd connection stopped"),
+                r = stream.read(&mut byte) => r,
+                _ = closed => {
+                    debug!("epmd connection stopped");
+                    return;
+                }
             }
         }
-        None => log_end(stream.read(&mut byte).await),
+        None => stream.read(&mut byte).await,
+    };
+    log_end(&got);
+    if let Ok(n) = got {
+        if n > 0 {
+            // Consume what else arrived, as OTP's read of a whole buffer does, so that closing
+            // does not reset the connection under the peer.
+            let mut sink = vec![0u8; INBUF_SIZE];
+            let _ = stream.try_read(&mut sink);
+        }
     }
 }
 
-fn log_end(r: std::io::Result<usize>) {
+fn log_end(r: &std::io::Result<usize>) {
     match r {
         Ok(0) => debug!("registration connection closed"),
         Ok(n) => debug!(n, "got more than expected on ALIVE socket"),
