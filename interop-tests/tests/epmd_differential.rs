@@ -104,6 +104,7 @@ fn cases() -> Vec<Case> {
         case("dump_empty", &[], vec![ask(0, epmd_wire::dump())]),
         case("dump_active", &[], vec![reg(0, "foo", 5555), reg(1, "bar", 5556), ask(2, epmd_wire::dump())]),
         case("dump_active_and_old", &[], vec![reg(0, "foo", 5555), reg(1, "bar", 5556), close(0), gone("foo"), ask(2, epmd_wire::dump())]),
+        case("dump_debug_keeps_5_old_names", &["-d"], vec![reg(0, "n1", 5551), reg(1, "n2", 5552), reg(2, "n3", 5553), reg(3, "n4", 5554), reg(4, "n5", 5555), reg(5, "n6", 5556), close(0), gone("n1"), close(1), gone("n2"), close(2), gone("n3"), close(3), gone("n4"), close(4), gone("n5"), close(5), gone("n6"), ask(6, epmd_wire::dump())]),
         case("dump_old_slot_reused", &[], vec![reg(0, "foo", 5555), close(0), gone("foo"), reg(1, "foo", 5557), ask(2, epmd_wire::dump())]),
         case("port_please_found", &[], vec![open(0), send(0, alive2_with(5555, 6, 5, b"foo", b"EXTRA")), recv(0, 6), ask(1, port_please(b"foo"))]),
         case("port_please_extra_with_nuls", &[], vec![open(0), send(0, alive2_with(5555, 6, 6, b"foo", b"\0a\0")), recv(0, 6), ask(1, port_please(b"foo"))]),
