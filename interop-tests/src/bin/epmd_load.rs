@@ -42,7 +42,7 @@ struct Report {
 }
 
 /// Each measurement is repeated this many times, alternating daemons; the median is reported.
-const ROUNDS: usize = 3;
+const ROUNDS: usize = 5;
 
 /// A daemon under measurement with its held names.
 struct Target {
@@ -456,4 +456,20 @@ fn print_table(otp: &Report, ours: &Report, nofile: u64) {
     println!("otp stop reason: {}", otp.held_stop);
     println!("ours stop reason: {}", ours.held_stop);
     println!("RLIMIT_NOFILE for generator and daemons: {nofile}");
+    if nofile < 50_256 {
+        println!(
+            "NOTE: RLIMIT_NOFILE {nofile} < 50,256 and cannot be raised here (no CAP_SYS_RESOURCE): \
+             the >= 50,000 registrations target cannot be reached on this machine; raise the hard \
+             limit (e.g. `ulimit -Hn 70000` as root) to measure it."
+        );
+    }
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "host: {} cpus, load average {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
 }
