@@ -4,7 +4,8 @@
 //! `cargo bench -p interop-tests --bench etf_codec [-- FILTER]`; the corpus is
 //! `<workspace>/../shared/bench-corpus` unless `ETF_BENCH_CORPUS` names another directory.
 //! Rounds are interleaved: for each file, each of the 5 rounds times BEAM (decode, encode) and
-//! then each Rust codec; every figure is the median of its 5 rounds, each round ≥ 100 ms.
+//! then each Rust codec; every figure is the median of its 5 rounds, each round ≥ 100 ms of CPU
+//! time (CPU time, not wall time, so that other load on a shared machine does not count).
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -58,14 +59,33 @@ fn main() {
         .collect();
     files.sort();
     assert!(!files.is_empty(), "no .etf files in {}", corpus.display());
+    if let Ok(op) = std::env::var("ETF_BENCH_PROFILE") {
+        profile_loop(&op, &files);
+        return;
+    }
 
     let mut beam = ErlNode::start(ErlOptions {
-        args: vec!["-pa".into(), compile_erl("etf_bench").display().to_string()],
+        // One scheduler that sleeps when idle: the OS process's CPU time is then the work timed.
+        args: [
+            "+S",
+            "1:1",
+            "+sbwt",
+            "none",
+            "+sbwtdcpu",
+            "none",
+            "+sbwtdio",
+            "none",
+            "-pa",
+        ]
+        .map(String::from)
+        .into_iter()
+        .chain([compile_erl("etf_bench").display().to_string()])
+        .collect(),
         ..Default::default()
     });
     let scratch = tempfile::tempdir().expect("temp dir");
     println!(
-        "ETF codec benchmark: {} files from {}; median of {ROUNDS} rounds (>= {} ms each), BEAM and Rust interleaved per round",
+        "ETF codec benchmark: {} files from {}; median of {ROUNDS} rounds (>= {} ms CPU time each), BEAM and Rust interleaved per round",
         files.len(),
         corpus.display(),
         MIN_ROUND.as_millis()
@@ -77,6 +97,34 @@ fn main() {
         .collect();
     print_table(&rows);
     println!("total time {:.1} s", started.elapsed().as_secs_f64());
+}
+
+/// For profilers (`perf record`): only our `decode` or `encode` of each file, for 3 s each, with
+/// no BEAM and no eetf in the profile.
+fn profile_loop(op: &str, files: &[PathBuf]) {
+    for file in files {
+        let input = std::fs::read(file).expect("read corpus file");
+        let term = etf::decode(&input).expect("our decode");
+        let mut out = Vec::with_capacity(input.len());
+        let start = Instant::now();
+        let mut n = 0u64;
+        while start.elapsed() < Duration::from_secs(3) {
+            for _ in 0..16 {
+                match op {
+                    "decode" => drop(black_box(etf::decode(black_box(&input)))),
+                    "encode" => {
+                        out.clear();
+                        etf::encode_into(black_box(&term), &mut out, &EncodeOptions::OTP25).ok();
+                        black_box(&out);
+                    }
+                    other => panic!("ETF_BENCH_PROFILE={other}: use decode or encode"),
+                }
+            }
+            n += 16;
+        }
+        let per = start.elapsed().as_nanos() as f64 / n as f64;
+        println!("{op} {}: {:.0} ns per call", file.display(), per);
+    }
 }
 
 /// `ETF_BENCH_CORPUS`, else `<workspace>/../shared/bench-corpus`.
@@ -126,6 +174,7 @@ fn bench_file(file: &Path, beam: &mut ErlNode, scratch: &Path) -> Row {
     let mut s = Samples::default();
     let mut out = Vec::with_capacity(ours.len());
     let mut beam_encoded_size = 0;
+    let mut n = [1u64; 5];
     for _ in 0..ROUNDS {
         let reply = beam.eval(&format!(
             "etf_bench:round({file_literal}, {}).",
@@ -136,23 +185,23 @@ fn bench_file(file: &Path, beam: &mut ErlNode, scratch: &Path) -> Row {
         s.beam_encode.push(enc_ps / 1000.0);
         beam_encoded_size = size as usize;
 
-        s.ours_decode.push(time(|| {
+        s.ours_decode.push(time(&mut n[0], || {
             black_box(etf::decode(black_box(&input)).is_ok());
         }));
-        s.ours_decode_bytes.push(time(|| {
+        s.ours_decode_bytes.push(time(&mut n[1], || {
             black_box(etf::decode_bytes(black_box(input_bytes.clone())).is_ok());
         }));
-        s.ours_encode.push(time(|| {
+        s.ours_encode.push(time(&mut n[2], || {
             out.clear();
             etf::encode_into(black_box(&term), &mut out, &EncodeOptions::OTP25).ok();
             black_box(&out);
         }));
         if let (true, Some(t)) = (eetf_ok, &eetf_term) {
-            s.eetf_decode.push(time(|| {
+            s.eetf_decode.push(time(&mut n[3], || {
                 black_box(eetf::Term::decode(black_box(&input[..])).is_ok());
             }));
             let mut eetf_out = Vec::with_capacity(input.len());
-            s.eetf_encode.push(time(|| {
+            s.eetf_encode.push(time(&mut n[4], || {
                 eetf_out.clear();
                 black_box(t).encode(&mut eetf_out).ok();
                 black_box(&eetf_out);
@@ -179,22 +228,37 @@ fn bench_file(file: &Path, beam: &mut ErlNode, scratch: &Path) -> Row {
     }
 }
 
-/// Runs `f` enough times to take at least `MIN_ROUND`; returns nanoseconds per call.
-fn time(mut f: impl FnMut()) -> f64 {
-    let mut n: u64 = 1;
+/// CPU time consumed by this thread: unlike wall time, not inflated when other processes share
+/// the cores.
+fn thread_cpu_time() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into the timespec we pass and nothing else.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// Runs `f` enough times to take at least `MIN_ROUND` of CPU time; returns CPU nanoseconds per
+/// call. `iterations` carries the count found in the first round over to the next ones.
+fn time(iterations: &mut u64, mut f: impl FnMut()) -> f64 {
+    let mut n = (*iterations).max(1);
     loop {
-        let start = Instant::now();
+        let start = thread_cpu_time();
         for _ in 0..n {
             f();
         }
-        let elapsed = start.elapsed();
+        let elapsed = thread_cpu_time() - start;
         if elapsed >= MIN_ROUND {
+            *iterations = n;
             return elapsed.as_nanos() as f64 / n as f64;
         }
         // Aim just past the minimum from what this attempt measured.
         let per = (elapsed.as_nanos() as f64 / n as f64).max(1.0);
         let wanted = (MIN_ROUND.as_nanos() as f64 * 1.1 / per).ceil() as u64;
-        n = wanted.clamp(n * 2, n * 100);
+        n = wanted.clamp(n + 1, n * 100);
     }
 }
 
