@@ -4,7 +4,8 @@
 -export([generate/4, check/1, order_data/3, expect_badarg/1, closure/2, remote_closure/1,
          kinds/0]).
 
--define(OPTIONS, [[], [compressed], [{minor_version, 1}], [{minor_version, 2}], [{compressed, 9}]]).
+-define(OPTIONS, [[], [compressed], [{minor_version, 1}], [{minor_version, 2}], [{compressed, 9}],
+                  [{minor_version, 0}]]).
 
 %% ---------------------------------------------------------------------------------------------
 %% generate/4: Count terms, kinds in rotation, options in rotation, into Dir/orig.bin as records

@@ -253,6 +253,8 @@ fn beam_terms_survive_our_decode_and_encode() {
                 ));
             }
         }
+        // 1: minor 1 (OTP 25), 2: minor 2 (OTP 26), 3: compressed (every 4th term),
+        // 4: minor 0, floats as text (every 4th term).
         let variants = [
             (1u8, EncodeOptions::OTP25),
             (2, EncodeOptions::OTP26),
@@ -260,13 +262,20 @@ fn beam_terms_survive_our_decode_and_encode() {
                 3,
                 EncodeOptions {
                     minor_version: 1,
-                    compressed: Some(if i % 2 == 0 { 6 } else { 9 }),
+                    compressed: Some(if i % 8 == 0 { 6 } else { 9 }),
+                },
+            ),
+            (
+                4,
+                EncodeOptions {
+                    minor_version: 0,
+                    compressed: None,
                 },
             ),
         ];
         let mut encoded = Vec::new();
         for (variant, options) in variants {
-            if variant == 3 && i % 4 != 0 {
+            if (variant == 3 && i % 4 != 0) || (variant == 4 && i % 4 != 1) {
                 continue;
             }
             match etf::encode_with(&term, &options) {
