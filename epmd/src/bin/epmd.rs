@@ -69,7 +69,6 @@ fn main() -> ExitCode {
                 }
                 Err(e) => {
                     tracing::error!("{e}");
-                    eprintln!("epmd: {e}");
                     ExitCode::from(e.exit_code() as u8)
                 }
             }
