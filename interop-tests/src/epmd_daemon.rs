@@ -2,10 +2,10 @@
 //! foreground on a private port with the same arguments, stopped by pid when dropped.
 
 use crate::child::{cargo_bin, ChildGuard};
-use crate::erl::wait_for_port;
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Which implementation to run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,9 +59,21 @@ impl EpmdDaemon {
         cmd.stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
-        let guard = ChildGuard::spawn(&format!("{}-epmd", kind.label()), &mut cmd)
+        let mut guard = ChildGuard::spawn(&format!("{}-epmd", kind.label()), &mut cmd)
             .unwrap_or_else(|e| panic!("start {:?} epmd: {e}", kind));
-        wait_for_port(port, Duration::from_secs(10));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(status)) = guard.child_mut().try_wait() {
+                panic!(
+                    "{kind:?} epmd -port {port} {extra:?} exited at start ({status}); port busy?"
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{kind:?} epmd: nothing listens on port {port} after 10 s"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
         EpmdDaemon { kind, port, guard }
     }
 }

@@ -34,6 +34,8 @@ struct Report {
     /// (clients, p50 µs, p99 µs, failures) per lookup run.
     lookups: Vec<(usize, f64, f64, usize)>,
     cpu_us_per_lookup: f64,
+    /// The user-space part (utime) of `cpu_us_per_lookup`; the rest is kernel time.
+    user_us_per_lookup: f64,
     names_per_sec: f64,
     cpu_us_per_names: f64,
     held: usize,
@@ -63,11 +65,19 @@ fn main() {
     println!(
         "epmd_load: RLIMIT_NOFILE {nofile} (generator and daemons); {ROUNDS} alternating rounds, medians"
     );
-    let reports = rt.block_on(async {
-        let mut targets = Vec::new();
-        for (label, program) in [("otp", PathBuf::from("/usr/bin/epmd")), ("ours", ours)] {
+    // Both daemons start before any load: the generator's own connections take ephemeral
+    // ports, one of which could otherwise be the port picked for the second daemon.
+    let daemons: Vec<_> = [("otp", PathBuf::from("/usr/bin/epmd")), ("ours", ours)]
+        .into_iter()
+        .map(|(label, program)| {
             println!("{label}: {}", program.display());
             let (guard, addr) = start_daemon(&program);
+            (label, guard, addr)
+        })
+        .collect();
+    let reports = rt.block_on(async {
+        let mut targets = Vec::new();
+        for (label, guard, addr) in daemons {
             let mut held = Vec::new();
             for i in 0..NAMES_REGISTERED {
                 held.push(
@@ -98,12 +108,15 @@ async fn measure(targets: &mut [Target], nofile: u64) -> Vec<Report> {
     let mut reports = vec![Report::default(); targets.len()];
     for (clients, total) in LOOKUP_RUNS {
         let mut samples = vec![(Vec::new(), Vec::new(), Vec::new(), 0usize); targets.len()];
+        let mut user = vec![Vec::new(); targets.len()];
         for _ in 0..ROUNDS {
             for (t, target) in targets.iter().enumerate() {
                 let pid = target.guard.pid();
                 let cpu_before = cpu_ticks(pid);
+                let user_before = user_ticks(pid);
                 let (latencies, failures) = lookups(target.addr, clients, total).await;
                 let cpu = cpu_ticks(pid) - cpu_before;
+                user[t].push(ticks_to_us(user_ticks(pid) - user_before) / total as f64);
                 let (p50, p99) = (percentile(&latencies, 0.50), percentile(&latencies, 0.99));
                 println!(
                     "{:4} lookups x{total} @{clients}: p50 {p50:.0} µs, p99 {p99:.0} µs, {failures} failed, daemon cpu {:.0} ms",
@@ -117,11 +130,13 @@ async fn measure(targets: &mut [Target], nofile: u64) -> Vec<Report> {
             }
         }
         for (t, (p50s, p99s, cpus, failures)) in samples.into_iter().enumerate() {
+            let user = std::mem::take(&mut user[t]);
             reports[t]
                 .lookups
                 .push((clients, median(p50s), median(p99s), failures));
             if clients == 16 {
                 reports[t].cpu_us_per_lookup = median(cpus);
+                reports[t].user_us_per_lookup = median(user);
             }
         }
     }
@@ -334,8 +349,19 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
     sorted[at.min(sorted.len() - 1)]
 }
 
-/// utime + stime of `pid` in clock ticks, from /proc/PID/stat.
+/// utime + stime of `pid` in clock ticks.
 fn cpu_ticks(pid: u32) -> u64 {
+    let (utime, stime) = stat_times(pid);
+    utime + stime
+}
+
+/// utime of `pid` in clock ticks.
+fn user_ticks(pid: u32) -> u64 {
+    stat_times(pid).0
+}
+
+/// (utime, stime) of `pid` in clock ticks, from /proc/PID/stat.
+fn stat_times(pid: u32) -> (u64, u64) {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
     let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
@@ -346,7 +372,7 @@ fn cpu_ticks(pid: u32) -> u64 {
             .and_then(|f| f.parse::<u64>().ok())
             .unwrap_or(0)
     };
-    num(11) + num(12)
+    (num(11), num(12))
 }
 
 fn ticks_to_us(ticks: u64) -> f64 {
@@ -429,6 +455,12 @@ fn print_table(otp: &Report, ours: &Report, nofile: u64) {
         otp.cpu_us_per_lookup,
         ours.cpu_us_per_lookup,
         ours.cpu_us_per_lookup / otp.cpu_us_per_lookup
+    );
+    println!(
+        "| of which user space (µs) | {:.1} | {:.1} | {:.2} | |",
+        otp.user_us_per_lookup,
+        ours.user_us_per_lookup,
+        ours.user_us_per_lookup / otp.user_us_per_lookup
     );
     println!(
         "| NAMES/s ({NAMES_REGISTERED} names, {NAMES_CLIENTS} clients) | {:.0} | {:.0} | {:.2} | ≥ 2x |",
