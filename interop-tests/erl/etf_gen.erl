@@ -206,18 +206,24 @@ leaf() ->
         16 -> term(big_creation_port)
     end.
 
-key() -> pick([uniform(100000), rand:bytes(8), term(atom_latin1), {uniform(1000), x}]).
+key() ->
+    pick([uniform(100000), rand:bytes(8), term(atom_latin1), {uniform(1000), x}, any(2),
+          float(uniform(1000)), [uniform(10), y]]).
 
 %% ---------------------------------------------------------------------------------------------
 %% check/1: Dir/ours.bin holds records <<Idx:32, Variant:8, Len:32, Etf>> written by the Rust codec;
 %% each must decode to a term =:= the original term Idx. Returns {ok, NChecked} or
-%% {mismatch, [{Idx, Variant, Kind, Reason, Preview}]} (at most 20).
+%% {mismatch, [{Idx, Variant, Kind, Reason, Preview}]} (at most 20), and lists every mismatch in
+%% Dir/mismatch.txt.
 
 check(Dir) ->
     {ok, Orig} = file:read_file(filename:join(Dir, "orig.bin")),
     Origs = list_to_tuple(read_orig(Orig)),
     {ok, Ours} = file:read_file(filename:join(Dir, "ours.bin")),
     {N, Bad} = check_ours(Ours, Origs, 0, []),
+    %% The test reads Dir/mismatch.txt ("Idx Variant" lines) to print the bytes of each.
+    ok = file:write_file(filename:join(Dir, "mismatch.txt"),
+                         [io_lib:format("~b ~b~n", [I, V]) || {I, V, _, _, _} <- lists:reverse(Bad)]),
     case Bad of
         [] -> {ok, N};
         _ -> {mismatch, lists:sublist(lists:reverse(Bad), 20)}
@@ -329,6 +335,9 @@ pair(A, B) ->
 expect_badarg(File) ->
     {ok, Bin} = file:read_file(File),
     {N, Accepted} = each_bad(Bin, 0, []),
+    %% The test reads File.accepted (one index a line) to print each accepted input.
+    ok = file:write_file(File ++ ".accepted",
+                         [io_lib:format("~b~n", [I]) || {I, _} <- lists:reverse(Accepted)]),
     case Accepted of
         [] -> {ok, N};
         _ -> {accepted, lists:sublist(lists:reverse(Accepted), 20)}

@@ -191,6 +191,31 @@ fn byte_diff(g: &Generated, i: usize, what: &str, ours: &[u8]) -> String {
     )
 }
 
+/// Our bytes (variant `variant`) for term `i`, found again in the `ours.bin` records.
+fn our_record(ours: &[u8], i: usize, variant: u8) -> Vec<u8> {
+    let mut r = Reader { data: ours, pos: 0 };
+    while r.pos < ours.len() {
+        let index = u32::from_be_bytes(r.take(4).try_into().unwrap()) as usize;
+        let v = r.u8();
+        let bytes = r.chunk();
+        if index == i && v == variant {
+            return bytes;
+        }
+    }
+    Vec::new()
+}
+
+/// A term BEAM did not read back from our bytes: the term and both byte strings.
+fn rejected_detail(g: &Generated, i: usize, variant: u8, ours: &[u8]) -> String {
+    format!(
+        "#{i} {} variant {variant}: BEAM did not read back our bytes as the term\n  term {}\n  OTP  {}\n  ours {}",
+        g.kind,
+        etf::decode(&g.etf).map_or_else(|e| e.to_string(), |t| show(&t)),
+        hex(&g.minor1),
+        hex(&our_record(ours, i, variant))
+    )
+}
+
 /// Decodes without letting a panic escape: a panic is a failure of its own kind.
 fn decode_no_panic(bytes: &[u8]) -> Result<Result<Term, String>, String> {
     std::panic::catch_unwind(|| etf::decode(bytes).map_err(|e| e.to_string()))
@@ -345,6 +370,13 @@ fn beam_terms_survive_our_decode_and_encode() {
         failures.push(format!(
             "BEAM rejected some of our bytes (seed {seed}): {verdict}"
         ));
+        let listed = std::fs::read_to_string(dir.path().join("mismatch.txt")).unwrap_or_default();
+        for line in listed.lines().take(5) {
+            let mut words = line.split(' ').filter_map(|w| w.parse::<usize>().ok());
+            if let (Some(i), Some(variant)) = (words.next(), words.next()) {
+                failures.push(rejected_detail(&generated[i], i, variant as u8, &ours));
+            }
+        }
     }
     assert!(
         failures.is_empty(),
@@ -628,16 +660,17 @@ fn malformed_inputs_are_rejected_by_beam_and_by_us() {
     std::fs::write(&path, &file).expect("write bad.bin");
     let verdict = a.eval(&format!("etf_gen:expect_badarg({}).", erl_path(&path)));
     if !verdict.starts_with("{ok,") {
-        failures.push(format!(
-            "BEAM accepted some inputs (indexes into the list below): {verdict}\n{}",
-            cases
-                .iter()
-                .enumerate()
-                .take(60)
-                .map(|(i, (name, _))| format!("  {i}: {name}"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        ));
+        failures.push(format!("BEAM accepted some inputs: {verdict}"));
+        let accepted =
+            std::fs::read_to_string(format!("{}.accepted", path.display())).unwrap_or_default();
+        for i in accepted
+            .lines()
+            .filter_map(|l| l.parse::<usize>().ok())
+            .take(10)
+        {
+            let (name, bytes) = &cases[i];
+            failures.push(format!("  BEAM accepted {name}: {}", hex(bytes)));
+        }
     }
     for (name, bytes) in &cases {
         match decode_no_panic(bytes) {
