@@ -78,7 +78,7 @@ pub(super) fn encode_bare(
     if result.is_err() {
         encoder.out.truncate(start);
     }
-    result
+    result.map_err(|e| *e)
 }
 
 struct Encoder<'o> {
@@ -86,15 +86,19 @@ struct Encoder<'o> {
     minor_version: u8,
 }
 
+/// Internal results carry a boxed error so that they fit in a register.
+type Res<T> = Result<T, Box<EncodeError>>;
+
 impl Encoder<'_> {
-    fn fail(&self, kind: Kind) -> EncodeError {
-        EncodeError {
+    #[cold]
+    fn fail(&self, kind: Kind) -> Box<EncodeError> {
+        Box::new(EncodeError {
             offset: self.out.len(),
             kind,
-        }
+        })
     }
 
-    fn len32(&self, what: &'static str, len: usize) -> Result<[u8; 4], EncodeError> {
+    fn len32(&self, what: &'static str, len: usize) -> Res<[u8; 4]> {
         u32::try_from(len)
             .map(u32::to_be_bytes)
             .map_err(|_| self.fail(Kind::TooLong { what, len }))
@@ -102,7 +106,7 @@ impl Encoder<'_> {
 
     /// Encodes one term. Containers recurse through here, so this frame is kept small: most
     /// scalars are encoded in [`Encoder::scalar`], out of line.
-    fn term(&mut self, term: &Term) -> Result<(), EncodeError> {
+    fn term(&mut self, term: &Term) -> Res<()> {
         match term {
             Term::Integer(i) => {
                 self.integer(*i);
@@ -123,7 +127,7 @@ impl Encoder<'_> {
 
     /// Encodes a term that holds no other terms.
     #[inline(never)]
-    fn scalar(&mut self, term: &Term) -> Result<(), EncodeError> {
+    fn scalar(&mut self, term: &Term) -> Res<()> {
         match term {
             Term::Integer(i) => {
                 self.integer(*i);
@@ -202,14 +206,12 @@ impl Encoder<'_> {
 
     #[inline]
     fn atom(&mut self, atom: &Atom) {
-        let text = atom.as_str();
+        let len = atom.as_bytes().len();
         if self.minor_version < 2 {
             // OTP 25: ATOM_EXT whenever every character is Latin-1.
-            if text.is_ascii() {
-                let n = text.len() as u16;
-                let b = n.to_be_bytes();
-                self.out.extend_from_slice(&[ATOM_EXT, b[0], b[1]]);
-                self.out.extend_from_slice(text.as_bytes());
+            if atom.is_ascii() {
+                self.out.extend_from_slice(&[ATOM_EXT, 0, len as u8]);
+                self.atom_text(atom);
                 return;
             }
             if let Some(n) = atom.latin1_len() {
@@ -219,17 +221,30 @@ impl Encoder<'_> {
                 return;
             }
         }
-        match u8::try_from(text.len()) {
+        match u8::try_from(len) {
             Ok(n) => self.out.extend_from_slice(&[SMALL_ATOM_UTF8_EXT, n]),
             Err(_) => {
-                let b = (text.len() as u16).to_be_bytes();
+                let b = (len as u16).to_be_bytes();
                 self.out.extend_from_slice(&[ATOM_UTF8_EXT, b[0], b[1]]);
             }
         }
-        self.out.extend_from_slice(text.as_bytes());
+        self.atom_text(atom);
     }
 
-    fn float(&mut self, value: f64) -> Result<(), EncodeError> {
+    /// Appends the atom's UTF-8 bytes; short atoms as a fixed-size block, then trimmed.
+    #[inline]
+    fn atom_text(&mut self, atom: &Atom) {
+        match atom.inline_block() {
+            Some((block, len)) => {
+                let end = self.out.len() + len;
+                self.out.extend_from_slice(block);
+                self.out.truncate(end);
+            }
+            None => self.out.extend_from_slice(atom.as_bytes()),
+        }
+    }
+
+    fn float(&mut self, value: f64) -> Res<()> {
         if !value.is_finite() {
             return Err(self.fail(Kind::NotFinite));
         }
@@ -243,7 +258,7 @@ impl Encoder<'_> {
         Ok(())
     }
 
-    fn tuple(&mut self, items: &[Term]) -> Result<(), EncodeError> {
+    fn tuple(&mut self, items: &[Term]) -> Res<()> {
         match u8::try_from(items.len()) {
             Ok(n) => self.out.extend_from_slice(&[SMALL_TUPLE_EXT, n]),
             Err(_) => {
@@ -258,7 +273,7 @@ impl Encoder<'_> {
         Ok(())
     }
 
-    fn list(&mut self, items: &[Term], tail: Option<&Term>) -> Result<(), EncodeError> {
+    fn list(&mut self, items: &[Term], tail: Option<&Term>) -> Res<()> {
         if items.is_empty() {
             return match tail {
                 None => {
@@ -295,7 +310,7 @@ impl Encoder<'_> {
         }
     }
 
-    fn map(&mut self, map: &Map) -> Result<(), EncodeError> {
+    fn map(&mut self, map: &Map) -> Res<()> {
         let n = self.len32("map", map.len())?;
         self.out.push(MAP_EXT);
         self.out.extend_from_slice(&n);
@@ -306,7 +321,7 @@ impl Encoder<'_> {
         Ok(())
     }
 
-    fn bit_binary(&mut self, b: &BitString) -> Result<(), EncodeError> {
+    fn bit_binary(&mut self, b: &BitString) -> Res<()> {
         if !(1..=7).contains(&b.bits) || b.data.is_empty() {
             return Err(self.fail(Kind::BadBitString { bits: b.bits }));
         }
@@ -345,7 +360,7 @@ impl Encoder<'_> {
         self.out.extend_from_slice(&p.creation.to_be_bytes());
     }
 
-    fn reference(&mut self, r: &Reference) -> Result<(), EncodeError> {
+    fn reference(&mut self, r: &Reference) -> Res<()> {
         if r.ids.len() > Reference::MAX_WORDS {
             return Err(self.fail(Kind::ReferenceTooLong { words: r.ids.len() }));
         }
@@ -367,7 +382,7 @@ impl Encoder<'_> {
         self.out.extend_from_slice(&[SMALL_INTEGER_EXT, f.arity]);
     }
 
-    fn local_fun(&mut self, f: &LocalFun) -> Result<(), EncodeError> {
+    fn local_fun(&mut self, f: &LocalFun) -> Res<()> {
         self.out.push(NEW_FUN_EXT);
         let size_at = self.out.len();
         self.out.extend_from_slice(&[0; 4]);

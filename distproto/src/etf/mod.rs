@@ -54,6 +54,10 @@ use crate::term::Term;
 
 /// `binary_to_term/1`: decodes a complete external term (starting with 131, maybe compressed)
 /// with the default limits. Bytes after the term are ignored, as OTP does.
+///
+/// Binaries in the result are copied out of `bytes`; for inputs up to 256 KiB they share one copy
+/// of the whole input (one allocation instead of one per binary), which stays alive as long as
+/// any of them does. Use [`decode_bytes`] to share the caller's buffer instead.
 pub fn decode(bytes: &[u8]) -> Result<Term, DecodeError> {
     decode_with(bytes, &DecodeOptions::default()).map(|(term, _)| term)
 }

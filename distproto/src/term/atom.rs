@@ -6,7 +6,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 /// How many UTF-8 bytes an atom may have and still be stored inline (no allocation).
-const INLINE_CAP: usize = 22;
+pub(crate) const INLINE_CAP: usize = 21;
 
 /// An atom. Cheap to clone (a copy of 24 bytes, or a reference-count increment for long atoms);
 /// the text is UTF-8.
@@ -15,9 +15,11 @@ pub struct Atom(Repr);
 
 #[derive(Clone)]
 enum Repr {
-    /// `len` bytes of UTF-8 text at the start of `bytes`; the rest is zero.
+    /// `len` bytes of UTF-8 text at the start of `bytes`; the rest is unspecified. `ascii` says
+    /// whether the text is all ASCII (the encoder's ATOM_EXT choice needs it).
     Inline {
         len: u8,
+        ascii: bool,
         bytes: [u8; INLINE_CAP],
     },
     Heap(Arc<str>),
@@ -40,6 +42,8 @@ impl Atom {
     }
 
     /// Makes an atom from text the caller has already checked to be at most 255 characters.
+    /// Inline atoms keep `len` bytes of text at the start of `bytes`; the bytes after are
+    /// unspecified and never read.
     #[inline]
     pub(crate) fn from_str_unchecked(text: &str) -> Atom {
         let src = text.as_bytes();
@@ -48,6 +52,7 @@ impl Atom {
             bytes[..src.len()].copy_from_slice(src);
             Atom(Repr::Inline {
                 len: src.len() as u8,
+                ascii: src.is_ascii(),
                 bytes,
             })
         } else {
@@ -55,20 +60,29 @@ impl Atom {
         }
     }
 
-    /// Makes an atom from ASCII bytes of at most 255 characters (the caller checked both).
+    /// Makes an atom from the first `len` bytes of `window`, which the caller checked to be ASCII
+    /// (and `len` at most 255). `window` may run on past the atom: for short atoms a fixed-size
+    /// block is copied, which is faster than an exact copy; bytes past `len` are never read.
     #[inline]
-    pub(crate) fn from_ascii_unchecked(ascii: &[u8]) -> Atom {
-        if ascii.len() <= INLINE_CAP && ascii.is_ascii() {
+    pub(crate) fn from_ascii_prefix(window: &[u8], len: usize) -> Atom {
+        if len <= INLINE_CAP {
             let mut bytes = [0u8; INLINE_CAP];
-            for (slot, b) in bytes.iter_mut().zip(ascii) {
-                *slot = *b;
+            match window.get(..INLINE_CAP) {
+                Some(block) => bytes.copy_from_slice(block),
+                None => {
+                    for (slot, b) in bytes.iter_mut().zip(window.iter().take(len)) {
+                        *slot = *b;
+                    }
+                }
             }
             return Atom(Repr::Inline {
-                len: ascii.len() as u8,
+                len: len as u8,
+                ascii: true,
                 bytes,
             });
         }
-        match std::str::from_utf8(ascii) {
+        let text = window.get(..len).unwrap_or_default();
+        match std::str::from_utf8(text) {
             Ok(text) => Self::from_str_unchecked(text),
             Err(_) => Self::from_str_unchecked(""),
         }
@@ -81,7 +95,7 @@ impl Atom {
         }
         if latin1.is_ascii() {
             // ASCII is valid UTF-8 as it is.
-            return Some(Self::from_ascii_unchecked(latin1));
+            return Some(Self::from_ascii_prefix(latin1, latin1.len()));
         }
         let text: String = latin1.iter().map(|&b| char::from(b)).collect();
         Some(Self::from_str_unchecked(&text))
@@ -91,13 +105,32 @@ impl Atom {
     #[inline]
     pub fn as_str(&self) -> &str {
         match &self.0 {
-            Repr::Inline { len, bytes } => {
+            Repr::Inline { len, bytes, .. } => {
                 let used = bytes.get(..usize::from(*len)).unwrap_or_default();
                 // SAFETY: inline bytes are only ever copied whole from a `&str` (see
                 // `from_str_unchecked`), so they are valid UTF-8.
                 unsafe { std::str::from_utf8_unchecked(used) }
             }
             Repr::Heap(text) => text,
+        }
+    }
+
+    /// Whether every character is ASCII.
+    #[inline]
+    pub(crate) fn is_ascii(&self) -> bool {
+        match &self.0 {
+            Repr::Inline { ascii, .. } => *ascii,
+            Repr::Heap(text) => text.is_ascii(),
+        }
+    }
+
+    /// For an inline atom: its whole fixed-size buffer and how many bytes of it are the text, so
+    /// the encoder can copy a fixed-size block (fast) and then drop the unused tail.
+    #[inline]
+    pub(crate) fn inline_block(&self) -> Option<(&[u8; INLINE_CAP], usize)> {
+        match &self.0 {
+            Repr::Inline { len, bytes, .. } => Some((bytes, usize::from(*len))),
+            Repr::Heap(_) => None,
         }
     }
 
