@@ -25,9 +25,15 @@ impl OtpEpmd {
             .env_remove("ERL_EPMD_ADDRESS");
         cmd.env_remove("ERL_EPMD_RELAXED_COMMAND_CHECK");
         cmd.stdout(Stdio::null()).stderr(Stdio::null());
-        let guard = ChildGuard::spawn("otp-epmd", &mut cmd)
+        let mut guard = ChildGuard::spawn("otp-epmd", &mut cmd)
             .expect("start OTP epmd (apt-get install erlang-nox)");
         wait_for_port(port, Duration::from_secs(10));
+        // epmd exits 0 when the port is taken ("already running"): then we reached someone else's.
+        let exited = guard.child_mut().try_wait().ok().flatten();
+        assert!(
+            exited.is_none(),
+            "OTP epmd on port {port} exited ({exited:?}): port taken by another process"
+        );
         OtpEpmd { port, guard }
     }
 }
