@@ -15,40 +15,68 @@ use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 use tracing::{debug, info, warn, Instrument};
 
-/// Serves one accepted connection to its end; errors only close this connection.
-pub async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>, conn: ConnId) {
-    let span = tracing::debug_span!("conn", id = conn, %peer);
-    serve_inner(stream, peer, shared, conn)
-        .instrument(span)
-        .await
-}
-
-async fn serve_inner(mut stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>, conn: ConnId) {
-    let local_peer = match stream.local_addr() {
-        Ok(local) => is_local_peer(peer.ip(), local.ip()),
-        Err(_) => false,
-    };
-    debug!(local_peer, "connected");
-    let Some(frame) = read_request(&mut stream, &shared).await else {
-        return;
-    };
-    let ctx = RequestContext {
+/// The request context for a connection; `getsockname` only when the peer is not loopback.
+pub fn context(
+    shared: &Shared,
+    conn: ConnId,
+    fd: i32,
+    peer: SocketAddr,
+    local_addr: impl FnOnce() -> std::io::Result<SocketAddr>,
+) -> RequestContext {
+    let peer_ip = peer.ip().to_canonical();
+    let local_peer =
+        peer_ip.is_loopback() || local_addr().is_ok_and(|local| is_local_peer(peer_ip, local.ip()));
+    RequestContext {
         local_peer,
         relaxed: shared.config.relaxed,
         epmd_port: shared.config.reply_port(),
         conn,
-        fd: stream.as_raw_fd(),
+        fd,
         now_unix: SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0),
-    };
-    let (outcome, closed) = shared.handle(frame.payload(), &ctx);
-    drop(frame);
+    }
+}
+
+/// Serves an accepted connection to its end, continuing from `frame` (bytes already read);
+/// errors only close this connection.
+pub async fn serve(
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    shared: Arc<Shared>,
+    conn: ConnId,
+    frame: RequestFrame,
+) {
+    let span = tracing::debug_span!("conn", id = conn, %peer);
+    async move {
+        debug!("serving");
+        let Some(frame) = read_request(&mut stream, &shared, frame).await else {
+            return;
+        };
+        let ctx = context(&shared, conn, stream.as_raw_fd(), peer, || {
+            stream.local_addr()
+        });
+        let (outcome, closed) = shared.handle(frame.payload(), &ctx);
+        drop(frame);
+        carry_out(stream, &shared, conn, outcome, closed).await
+    }
+    .instrument(span)
+    .await
+}
+
+/// Carries out a decided outcome on the async path (registrations, STOP, KILL, big replies).
+pub async fn carry_out(
+    mut stream: TcpStream,
+    shared: &Shared,
+    conn: ConnId,
+    outcome: Outcome,
+    closed: Option<oneshot::Receiver<()>>,
+) {
     match outcome {
         Outcome::Close(why) => debug!("closing without reply: {why}"),
         Outcome::Reply(bytes) => {
-            if let Err(e) = reply(&mut stream, &shared, &bytes).await {
+            if let Err(e) = reply(&mut stream, shared, &bytes).await {
                 debug!(error = %e, "failed to send reply");
             }
         }
@@ -63,7 +91,7 @@ async fn serve_inner(mut stream: TcpStream, peer: SocketAddr, shared: Arc<Shared
                 Some(e) => debug!("ALIVE2_REQ refused: {e}"),
                 None => debug!(name = registered.as_deref(), "registered"),
             }
-            if let Err(e) = reply(&mut stream, &shared, &bytes).await {
+            if let Err(e) = reply(&mut stream, shared, &bytes).await {
                 debug!(error = %e, "failed to send ALIVE2 reply; unregistering");
                 if let Some(name) = name {
                     shared.unregister_name(&name, conn);
@@ -78,12 +106,12 @@ async fn serve_inner(mut stream: TcpStream, peer: SocketAddr, shared: Arc<Shared
             }
         }
         Outcome::Stop { reply: bytes, .. } => {
-            if let Err(e) = reply(&mut stream, &shared, bytes).await {
+            if let Err(e) = reply(&mut stream, shared, bytes).await {
                 debug!(error = %e, "failed to send STOP reply");
             }
         }
         Outcome::Kill => {
-            if let Err(e) = reply(&mut stream, &shared, b"OK").await {
+            if let Err(e) = reply(&mut stream, shared, b"OK").await {
                 debug!(error = %e, "failed to send reply to KILL_REQ");
             }
             let _ = stream.shutdown().await;
@@ -94,8 +122,11 @@ async fn serve_inner(mut stream: TcpStream, peer: SocketAddr, shared: Arc<Shared
 }
 
 /// Reads one request, or logs why not and returns `None`.
-async fn read_request(stream: &mut TcpStream, shared: &Shared) -> Option<RequestFrame> {
-    let mut frame = RequestFrame::new();
+async fn read_request(
+    stream: &mut TcpStream,
+    shared: &Shared,
+    mut frame: RequestFrame,
+) -> Option<RequestFrame> {
     loop {
         let read =
             tokio::time::timeout(shared.config.packet_timeout, stream.read(frame.spare())).await;

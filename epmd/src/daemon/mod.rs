@@ -1,9 +1,11 @@
 //! The EPMD daemon on tokio: opens listening sockets (bound, or from systemd), accepts, and runs
 //! one task per connection. Single-threaded like OTP's epmd; bad input only ends its own connection.
 
+mod accept;
 mod connection;
 pub mod detach;
 mod error;
+mod fast_path;
 pub mod listen;
 pub mod rlimit;
 mod state;
@@ -16,14 +18,12 @@ use crate::registry::RegistryLimits;
 use state::Shared;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
-use tokio::net::TcpListener;
 use tracing::{debug, info, warn};
 
 /// A daemon with its sockets open, ready to serve.
 pub struct Daemon {
     shared: Arc<Shared>,
-    listeners: Vec<TcpListener>,
+    listeners: Vec<std::net::TcpListener>,
 }
 
 /// Opens the listening sockets the configuration asks for (systemd's, or bound ones).
@@ -48,13 +48,9 @@ impl Daemon {
             max_nodes: config.max_nodes(fd_limit),
             max_unreg: config.max_unreg(),
         };
-        let listeners = listeners
-            .into_iter()
-            .map(|l| {
-                l.set_nonblocking(true)?;
-                TcpListener::from_std(l)
-            })
-            .collect::<std::io::Result<Vec<_>>>()?;
+        for l in &listeners {
+            l.set_nonblocking(true)?;
+        }
         info!(
             port = config.port,
             max_nodes = limits.max_nodes,
@@ -79,35 +75,13 @@ impl Daemon {
     pub async fn run(self) {
         let mut tasks = Vec::new();
         for listener in self.listeners {
-            tasks.push(tokio::spawn(accept_loop(listener, self.shared.clone())));
+            tasks.push(tokio::spawn(accept::accept_loop(
+                listener,
+                self.shared.clone(),
+            )));
         }
         for t in tasks {
             let _ = t.await;
-        }
-    }
-}
-
-async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
-    loop {
-        match listener.accept().await {
-            Ok((stream, peer)) => {
-                if let Some(delay) = shared.config.delay_accept {
-                    tokio::time::sleep(delay).await;
-                }
-                let conn = shared.next_conn();
-                tokio::spawn(connection::serve(stream, peer, shared.clone(), conn));
-            }
-            Err(e) => {
-                // Out of descriptors (EMFILE/ENFILE) or an aborted handshake: back off briefly
-                // instead of spinning; established connections keep being served.
-                let out_of_fds = matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE));
-                if out_of_fds {
-                    warn!(error = %e, "accept failed: out of file descriptors");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                } else {
-                    debug!(error = %e, "error in accept");
-                }
-            }
         }
     }
 }
