@@ -29,6 +29,8 @@ pub enum Step {
     HalfClose(usize),
     /// Close the connection from our side.
     Close(usize),
+    /// Reset the connection (SO_LINGER 0, then close): the daemon gets RST, not FIN.
+    Reset(usize),
     /// Records whether the daemon closes the connection between `lo` and `hi` after our last send
     /// (or connect) on it.
     ClosesWithin(usize, Duration, Duration),
@@ -120,6 +122,11 @@ pub fn run_script(addr: SocketAddr, steps: &[Step]) -> Vec<String> {
             Step::Close(c) => {
                 conn(&mut conns, *c).stream = None;
             }
+            Step::Reset(c) => {
+                if let Some(stream) = conn(&mut conns, *c).stream.take() {
+                    reset(stream);
+                }
+            }
             Step::ClosesWithin(c, lo, hi) => {
                 let conn = conn(&mut conns, *c);
                 let since = conn.last_activity;
@@ -159,6 +166,26 @@ pub fn run_script(addr: SocketAddr, steps: &[Step]) -> Vec<String> {
         }
     }
     log
+}
+
+/// Closes `stream` with SO_LINGER {on, 0} so that the kernel sends RST.
+fn reset(stream: TcpStream) {
+    use std::os::fd::AsRawFd;
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: setsockopt on an fd we own, with a pointer to a local of the stated size.
+    unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            &linger as *const libc::linger as *const libc::c_void,
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        );
+    }
+    drop(stream);
 }
 
 fn conn(conns: &mut HashMap<usize, Conn>, c: usize) -> &mut Conn {

@@ -45,6 +45,9 @@ fn half_close(c: usize) -> Vec<Step> {
 fn close(c: usize) -> Vec<Step> {
     vec![Step::Close(c)]
 }
+fn reset(c: usize) -> Vec<Step> {
+    vec![Step::Reset(c)]
+}
 fn gone(name: &str) -> Vec<Step> {
     vec![Step::AwaitGone(name.as_bytes().to_vec())]
 }
@@ -144,6 +147,11 @@ fn cases() -> Vec<Case> {
         case("data_on_registration_socket", &[], vec![reg(0, "foo", 5555), send(0, b"?".to_vec()), reply(0), gone("foo"), ask(1, names())]),
         case("closed_registration_disappears", &[], vec![reg(0, "foo", 5555), reg(1, "bar", 5556), close(1), gone("bar"), ask(2, names()), ask(3, port_please(b"bar"))]),
         case("half_closed_registration_disappears", &[], vec![reg(0, "foo", 5555), half_close(0), reply(0), gone("foo"), ask(1, names())]),
+        case("alive2_then_reset_leaves_no_entry", &[], vec![open(0), send(0, alive2(5555, "foo")), reset(0), gone("foo"), reg(1, "foo", 5556), ask(2, names())]),
+        case("registration_reset_unregisters", &[], vec![reg(0, "foo", 5555), reset(0), gone("foo"), ask(1, names())]),
+        case("alive2_empty_name_with_extra", &[], vec![reg_raw(0, raw_payload(5555, 6, 5, b"", b"E")), ask(1, names()), ask(2, epmd_wire::dump())]),
+        case("alive2_name_with_space_in_names", &[], vec![reg(0, "a b", 5555), ask(1, names()), ask(2, port_please(b"a b"))]),
+        case("names_200_registrations", &[], (0..200).map(|i| reg(i, &format!("n{i:03}"), 5000 + i as u16)).chain([ask(200, names())]).collect()),
         // Framing: truncated, pipelined, zero and oversized lengths.
         case("truncated_one_byte", &[], vec![open(0), send(0, vec![0]), silent(0, 500), half_close(0), reply(0)]),
         case("truncated_length_only", &[], vec![open(0), send(0, vec![0, 5]), silent(0, 500), half_close(0), reply(0)]),
@@ -170,6 +178,8 @@ fn cases() -> Vec<Case> {
         case("stop_strict_ignored", &[], vec![reg(0, "foo", 5555), ask(1, epmd_wire::stop("foo")), silent(0, 200), ask(2, names())]),
         case("stop_relaxed_registered", RELAXED, vec![reg(0, "foo", 5555), ask(1, epmd_wire::stop("foo")), reply(0), ask(2, names()), ask(3, epmd_wire::dump())]),
         case("stop_relaxed_missing", RELAXED, vec![ask(0, epmd_wire::stop("nope"))]),
+        case("stop_relaxed_trailing_nul", RELAXED, vec![reg(0, "foo", 5555), ask(1, framed(b"sfoo\0")), ask(2, names())]),
+        case("unknown_code_q_one_byte", &[], vec![ask(0, framed(b"q"))]),
         case("stop_relaxed_empty_name", RELAXED, vec![ask(0, framed(b"s"))]),
         // Slow and idle clients.
         case("slow_port_please", &[], vec![reg(0, "foo", 5555), open(1), slow(1, port_please(b"foo"), 150), reply(1)]),
