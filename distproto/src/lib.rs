@@ -2,6 +2,7 @@
 //! framing and control messages. No sockets, no clocks, no async runtime here.
 
 pub mod control;
+pub mod dist;
 pub mod etf;
 pub mod framing;
 pub mod handshake;
