@@ -9,9 +9,10 @@ mod erl;
 mod erlc;
 mod names;
 pub mod netns;
+pub mod raw_node;
 
 pub use child::{cargo_bin, ChildGuard};
+pub use epmd_daemon::{EpmdDaemon, EpmdKind};
 pub use erl::{ErlNode, ErlOptions, OtpEpmd};
 pub use erlc::compile_erl;
 pub use names::{free_port, unique_name};
-pub use epmd_daemon::{EpmdDaemon, EpmdKind};

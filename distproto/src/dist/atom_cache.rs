@@ -14,7 +14,9 @@ pub struct InAtomCache {
 
 impl Default for InAtomCache {
     fn default() -> Self {
-        InAtomCache { slots: vec![None; ATOM_CACHE_SIZE] }
+        InAtomCache {
+            slots: vec![None; ATOM_CACHE_SIZE],
+        }
     }
 }
 
@@ -38,7 +40,9 @@ pub struct OutAtomCache {
 
 impl Default for OutAtomCache {
     fn default() -> Self {
-        OutAtomCache { slots: vec![None; ATOM_CACHE_SIZE] }
+        OutAtomCache {
+            slots: vec![None; ATOM_CACHE_SIZE],
+        }
     }
 }
 

@@ -10,7 +10,9 @@ pub enum DistError {
     Truncated(usize),
     #[error("packet starts with {0:?}; expected 131,68 / 131,69 / 131,70 (or 112 without atom cache and fragments)")]
     BadPacketStart(Vec<u8>),
-    #[error("pass-through packet (112) on a connection that negotiated the atom cache or fragments")]
+    #[error(
+        "pass-through packet (112) on a connection that negotiated the atom cache or fragments"
+    )]
     UnexpectedPassThrough,
     #[error("distribution header packet on a connection that negotiated neither atom cache nor fragments")]
     UnexpectedHeader,
@@ -19,7 +21,11 @@ pub enum DistError {
     #[error("atom cache slot {0} referenced before it was filled")]
     EmptyCacheSlot(usize),
     #[error("fragment {fragment} of sequence {sequence} out of order (expected {expected})")]
-    FragmentOrder { sequence: u64, fragment: u64, expected: u64 },
+    FragmentOrder {
+        sequence: u64,
+        fragment: u64,
+        expected: u64,
+    },
     #[error("continuation fragment for unknown sequence {0}")]
     UnknownSequence(u64),
     #[error("first fragment for sequence {0} that is already in flight")]

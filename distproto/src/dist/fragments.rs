@@ -16,7 +16,10 @@ pub struct FragmentLimits {
 
 impl Default for FragmentLimits {
     fn default() -> Self {
-        FragmentLimits { max_sequences: 64, max_message_size: 128 << 20 }
+        FragmentLimits {
+            max_sequences: 64,
+            max_message_size: 128 << 20,
+        }
     }
 }
 
@@ -43,11 +46,21 @@ pub type Assembled = (Vec<Atom>, Vec<u8>);
 
 impl Reassembler {
     pub fn new(limits: FragmentLimits) -> Reassembler {
-        Reassembler { limits, partial: HashMap::new() }
+        Reassembler {
+            limits,
+            partial: HashMap::new(),
+        }
     }
 
     /// A first fragment whose header is already read. `fragments` is the total count.
-    pub fn first(&mut self, sequence: u64, fragments: u64, atoms: Vec<Atom>, rest: &[u8], now: u64) -> Result<Option<Assembled>, DistError> {
+    pub fn first(
+        &mut self,
+        sequence: u64,
+        fragments: u64,
+        atoms: Vec<Atom>,
+        rest: &[u8],
+        now: u64,
+    ) -> Result<Option<Assembled>, DistError> {
         self.check_size(rest.len())?;
         if fragments <= 1 {
             return Ok(Some((atoms, rest.to_vec())));
@@ -58,19 +71,42 @@ impl Reassembler {
         if self.partial.len() >= self.limits.max_sequences {
             return Err(DistError::TooManySequences(self.limits.max_sequences));
         }
-        self.partial.insert(sequence, Partial { atoms, bytes: rest.to_vec(), next: fragments - 1, started: now });
+        self.partial.insert(
+            sequence,
+            Partial {
+                atoms,
+                bytes: rest.to_vec(),
+                next: fragments - 1,
+                started: now,
+            },
+        );
         Ok(None)
     }
 
     /// A continuation fragment.
-    pub fn continuation(&mut self, sequence: u64, fragment: u64, bytes: &[u8]) -> Result<Option<Assembled>, DistError> {
-        let partial = self.partial.get_mut(&sequence).ok_or(DistError::UnknownSequence(sequence))?;
+    pub fn continuation(
+        &mut self,
+        sequence: u64,
+        fragment: u64,
+        bytes: &[u8],
+    ) -> Result<Option<Assembled>, DistError> {
+        let partial = self
+            .partial
+            .get_mut(&sequence)
+            .ok_or(DistError::UnknownSequence(sequence))?;
         if fragment != partial.next {
-            return Err(DistError::FragmentOrder { sequence, fragment, expected: partial.next });
+            return Err(DistError::FragmentOrder {
+                sequence,
+                fragment,
+                expected: partial.next,
+            });
         }
         let size = partial.bytes.len() + bytes.len();
         if size > self.limits.max_message_size {
-            return Err(DistError::MessageTooLarge { size, limit: self.limits.max_message_size });
+            return Err(DistError::MessageTooLarge {
+                size,
+                limit: self.limits.max_message_size,
+            });
         }
         partial.bytes.extend_from_slice(bytes);
         partial.next -= 1;
@@ -94,7 +130,10 @@ impl Reassembler {
 
     fn check_size(&self, size: usize) -> Result<(), DistError> {
         if size > self.limits.max_message_size {
-            return Err(DistError::MessageTooLarge { size, limit: self.limits.max_message_size });
+            return Err(DistError::MessageTooLarge {
+                size,
+                limit: self.limits.max_message_size,
+            });
         }
         Ok(())
     }

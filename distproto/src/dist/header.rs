@@ -7,7 +7,11 @@ use crate::term::Atom;
 
 /// Reads the header starting at `pos` (at NumberOfAtomCacheRefs): updates `cache` with new
 /// entries and returns the atoms that ATOM_CACHE_REF indexes refer to, and the end offset.
-pub fn read_header(buf: &[u8], pos: usize, cache: &mut InAtomCache) -> Result<(Vec<Atom>, usize), DistError> {
+pub fn read_header(
+    buf: &[u8],
+    pos: usize,
+    cache: &mut InAtomCache,
+) -> Result<(Vec<Atom>, usize), DistError> {
     let mut r = Reader { buf, pos };
     let count = usize::from(r.u8()?);
     if count == 0 {
@@ -22,13 +26,25 @@ pub fn read_header(buf: &[u8], pos: usize, cache: &mut InAtomCache) -> Result<(V
         let is_new = nibble(k) & 0x08 != 0;
         let slot = segment * 256 + usize::from(r.u8()?);
         if is_new {
-            let len = if long_atoms { usize::from(r.u16()?) } else { usize::from(r.u8()?) };
-            let text = std::str::from_utf8(r.take(len)?).map_err(|_| DistError::BadHeader("cached atom is not UTF-8"))?;
-            let atom = Atom::new(text).ok_or(DistError::BadHeader("cached atom longer than 255 characters"))?;
+            let len = if long_atoms {
+                usize::from(r.u16()?)
+            } else {
+                usize::from(r.u8()?)
+            };
+            let text = std::str::from_utf8(r.take(len)?)
+                .map_err(|_| DistError::BadHeader("cached atom is not UTF-8"))?;
+            let atom = Atom::new(text).ok_or(DistError::BadHeader(
+                "cached atom longer than 255 characters",
+            ))?;
             cache.set(slot, atom.clone());
             atoms.push(atom);
         } else {
-            atoms.push(cache.get(slot).cloned().ok_or(DistError::EmptyCacheSlot(slot))?);
+            atoms.push(
+                cache
+                    .get(slot)
+                    .cloned()
+                    .ok_or(DistError::EmptyCacheSlot(slot))?,
+            );
         }
     }
     Ok((atoms, r.pos))
@@ -42,10 +58,13 @@ pub fn write_header(out: &mut Vec<u8>, entries: &[(OutSlot, Atom)]) {
     if count == 0 {
         return;
     }
-    let long_atoms = entries.iter().any(|(slot, atom)| matches!(slot, OutSlot::New(_)) && atom.as_str().len() > 255);
+    let long_atoms = entries
+        .iter()
+        .any(|(slot, atom)| matches!(slot, OutSlot::New(_)) && atom.as_str().len() > 255);
     let flags_at = out.len();
     out.resize(flags_at + count / 2 + 1, 0);
-    let set_nibble = |out: &mut Vec<u8>, k: usize, value: u8| out[flags_at + k / 2] |= value << (4 * (k % 2));
+    let set_nibble =
+        |out: &mut Vec<u8>, k: usize, value: u8| out[flags_at + k / 2] |= value << (4 * (k % 2));
     for (k, (slot, _)) in entries.iter().enumerate() {
         let (slot, new) = match *slot {
             OutSlot::Cached(slot) => (slot, 0),
@@ -80,7 +99,10 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8], DistError> {
-        let slice = self.buf.get(self.pos..self.pos + n).ok_or(DistError::Truncated(self.pos))?;
+        let slice = self
+            .buf
+            .get(self.pos..self.pos + n)
+            .ok_or(DistError::Truncated(self.pos))?;
         self.pos += n;
         Ok(slice)
     }
@@ -119,10 +141,19 @@ mod tests {
     fn written_headers_read_back_and_reuse_slots() {
         let mut out_cache = OutAtomCache::default();
         let mut in_cache = InAtomCache::default();
-        let atoms: Vec<Atom> = ["ok", "error", "a_rather_long_atom_name_for_the_cache"].iter().map(|t| Atom::new(t).expect("atom")).collect();
+        let atoms: Vec<Atom> = ["ok", "error", "a_rather_long_atom_name_for_the_cache"]
+            .iter()
+            .map(|t| Atom::new(t).expect("atom"))
+            .collect();
         for round in 0..2 {
-            let entries: Vec<(OutSlot, Atom)> = atoms.iter().map(|a| (out_cache.slot_for(a), a.clone())).collect();
-            assert_eq!(entries.iter().all(|(s, _)| matches!(s, OutSlot::Cached(_))), round == 1);
+            let entries: Vec<(OutSlot, Atom)> = atoms
+                .iter()
+                .map(|a| (out_cache.slot_for(a), a.clone()))
+                .collect();
+            assert_eq!(
+                entries.iter().all(|(s, _)| matches!(s, OutSlot::Cached(_))),
+                round == 1
+            );
             let mut buf = Vec::new();
             write_header(&mut buf, &entries);
             let (read, end) = read_header(&buf, 0, &mut in_cache).expect("reads back");
@@ -133,7 +164,10 @@ mod tests {
     #[test]
     fn long_atoms_use_two_byte_lengths() {
         let long = Atom::new(&"é".repeat(200)).expect("400 bytes, 200 chars");
-        let entries = vec![(OutSlot::New(5), long.clone()), (OutSlot::New(2047), Atom::new("x").expect("atom"))];
+        let entries = vec![
+            (OutSlot::New(5), long.clone()),
+            (OutSlot::New(2047), Atom::new("x").expect("atom")),
+        ];
         let mut buf = Vec::new();
         write_header(&mut buf, &entries);
         let (read, _) = read_header(&buf, 0, &mut InAtomCache::default()).expect("reads back");
@@ -143,7 +177,10 @@ mod tests {
     #[test]
     fn bad_headers_are_errors() {
         let mut cache = InAtomCache::default();
-        assert!(matches!(read_header(&[1, 0x00, 7], 0, &mut cache), Err(DistError::EmptyCacheSlot(7))));
+        assert!(matches!(
+            read_header(&[1, 0x00, 7], 0, &mut cache),
+            Err(DistError::EmptyCacheSlot(7))
+        ));
         assert!(read_header(&[1, 0x08, 7, 5, b'a'], 0, &mut cache).is_err());
         assert!(read_header(&[2], 0, &mut cache).is_err());
         assert!(read_header(&[1, 0x08, 7, 2, 0xff, 0xfe], 0, &mut cache).is_err());

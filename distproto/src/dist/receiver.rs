@@ -21,7 +21,10 @@ pub struct DistLimits {
 
 impl Default for DistLimits {
     fn default() -> Self {
-        DistLimits { fragments: FragmentLimits::default(), max_depth: DecodeOptions::DEFAULT_MAX_DEPTH }
+        DistLimits {
+            fragments: FragmentLimits::default(),
+            max_depth: DecodeOptions::DEFAULT_MAX_DEPTH,
+        }
     }
 }
 
@@ -37,7 +40,8 @@ impl DistReceiver {
     /// A receiver for a connection that negotiated `flags`.
     pub fn new(flags: DistFlags, limits: DistLimits) -> DistReceiver {
         DistReceiver {
-            headers: flags.contains(DistFlags::DIST_HDR_ATOM_CACHE) || flags.contains(DistFlags::FRAGMENTS),
+            headers: flags.contains(DistFlags::DIST_HDR_ATOM_CACHE)
+                || flags.contains(DistFlags::FRAGMENTS),
             cache: InAtomCache::default(),
             fragments: Reassembler::new(limits.fragments),
             limits,
@@ -50,7 +54,9 @@ impl DistReceiver {
         match (packet.first().copied(), packet.get(1).copied()) {
             (Some(tag::PASS_THROUGH), _) if self.headers => Err(DistError::UnexpectedPassThrough),
             (Some(tag::PASS_THROUGH), _) => self.pass_through(&packet).map(Some),
-            (Some(tag::VERSION), Some(tag::HEADER | tag::FRAGMENT_FIRST | tag::FRAGMENT_CONT)) if !self.headers => {
+            (Some(tag::VERSION), Some(tag::HEADER | tag::FRAGMENT_FIRST | tag::FRAGMENT_CONT))
+                if !self.headers =>
+            {
                 Err(DistError::UnexpectedHeader)
             }
             (Some(tag::VERSION), Some(tag::HEADER)) => {
@@ -61,19 +67,28 @@ impl DistReceiver {
                 let (sequence, fragments) = (u64_at(&packet, 2)?, u64_at(&packet, 10)?);
                 let (atoms, pos) = read_header(&packet, 18, &mut self.cache)?;
                 let rest = packet.get(pos..).unwrap_or_default();
-                match self.fragments.first(sequence, fragments, atoms, rest, now)? {
+                match self
+                    .fragments
+                    .first(sequence, fragments, atoms, rest, now)?
+                {
                     Some((atoms, bytes)) => self.decode(&Bytes::from(bytes), 0, &atoms).map(Some),
                     None => Ok(None),
                 }
             }
             (Some(tag::VERSION), Some(tag::FRAGMENT_CONT)) => {
                 let (sequence, fragment) = (u64_at(&packet, 2)?, u64_at(&packet, 10)?);
-                match self.fragments.continuation(sequence, fragment, packet.get(18..).unwrap_or_default())? {
+                match self.fragments.continuation(
+                    sequence,
+                    fragment,
+                    packet.get(18..).unwrap_or_default(),
+                )? {
                     Some((atoms, bytes)) => self.decode(&Bytes::from(bytes), 0, &atoms).map(Some),
                     None => Ok(None),
                 }
             }
-            _ => Err(DistError::BadPacketStart(packet.iter().take(2).copied().collect())),
+            _ => Err(DistError::BadPacketStart(
+                packet.iter().take(2).copied().collect(),
+            )),
         }
     }
 
@@ -83,11 +98,20 @@ impl DistReceiver {
     }
 
     fn options<'a>(&self, atoms: &'a Vec<Atom>) -> DecodeOptions<'a> {
-        DecodeOptions { max_depth: self.limits.max_depth, max_size: self.limits.fragments.max_message_size, atom_cache: Some(atoms) }
+        DecodeOptions {
+            max_depth: self.limits.max_depth,
+            max_size: self.limits.fragments.max_message_size,
+            atom_cache: Some(atoms),
+        }
     }
 
     /// Control term then payload term, both without 131, starting at `pos`.
-    fn decode(&self, bytes: &Bytes, pos: usize, atoms: &Vec<Atom>) -> Result<DistMessage, DistError> {
+    fn decode(
+        &self,
+        bytes: &Bytes,
+        pos: usize,
+        atoms: &Vec<Atom>,
+    ) -> Result<DistMessage, DistError> {
         let options = self.options(atoms);
         let (control, pos) = decode_term_bytes_at(bytes, pos, &options)?;
         let control = ControlMessage::from_term(&control)?;
@@ -110,7 +134,8 @@ impl DistReceiver {
         let (control, pos) = decode_term_bytes_at(packet, control_at, &options)?;
         let control = ControlMessage::from_term(&control)?;
         let payload: Option<Term> = if control.has_payload() {
-            let at = expect_version(packet, pos).map_err(|_| DistError::MissingPayload(control.op()))?;
+            let at =
+                expect_version(packet, pos).map_err(|_| DistError::MissingPayload(control.op()))?;
             Some(decode_term_bytes_at(packet, at, &options)?.0)
         } else {
             None
@@ -122,7 +147,9 @@ impl DistReceiver {
 fn expect_version(packet: &[u8], pos: usize) -> Result<usize, DistError> {
     match packet.get(pos) {
         Some(&tag::VERSION) => Ok(pos + 1),
-        _ => Err(DistError::BadPacketStart(packet.iter().skip(pos).take(2).copied().collect())),
+        _ => Err(DistError::BadPacketStart(
+            packet.iter().skip(pos).take(2).copied().collect(),
+        )),
     }
 }
 

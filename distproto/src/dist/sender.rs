@@ -27,7 +27,8 @@ impl DistSender {
     /// A sender for a connection that negotiated `flags`.
     pub fn new(flags: DistFlags) -> DistSender {
         DistSender {
-            headers: flags.contains(DistFlags::DIST_HDR_ATOM_CACHE) || flags.contains(DistFlags::FRAGMENTS),
+            headers: flags.contains(DistFlags::DIST_HDR_ATOM_CACHE)
+                || flags.contains(DistFlags::FRAGMENTS),
             fragments: flags.contains(DistFlags::FRAGMENTS),
             cache: OutAtomCache::default(),
             fragment_size: DEFAULT_FRAGMENT_SIZE,
@@ -43,7 +44,12 @@ impl DistSender {
     }
 
     /// Appends the framed packet(s) for one message to `out`. On error `out` is unchanged.
-    pub fn encode(&mut self, control: &ControlMessage, payload: Option<&Term>, out: &mut Vec<u8>) -> Result<(), DistError> {
+    pub fn encode(
+        &mut self,
+        control: &ControlMessage,
+        payload: Option<&Term>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), DistError> {
         let options = EncodeOptions::OTP26;
         let control_term = control.to_term();
         let start = out.len();
@@ -58,7 +64,13 @@ impl DistSender {
         result
     }
 
-    fn pass_through(&mut self, control: &Term, payload: Option<&Term>, out: &mut Vec<u8>, options: &EncodeOptions) -> Result<(), DistError> {
+    fn pass_through(
+        &mut self,
+        control: &Term,
+        payload: Option<&Term>,
+        out: &mut Vec<u8>,
+        options: &EncodeOptions,
+    ) -> Result<(), DistError> {
         let frame = begin_frame(out);
         out.push(tag::PASS_THROUGH);
         encode_into(control, out, options)?;
@@ -68,7 +80,13 @@ impl DistSender {
         end_frame(out, frame)
     }
 
-    fn with_header(&mut self, control: &Term, payload: Option<&Term>, out: &mut Vec<u8>, options: &EncodeOptions) -> Result<(), DistError> {
+    fn with_header(
+        &mut self,
+        control: &Term,
+        payload: Option<&Term>,
+        out: &mut Vec<u8>,
+        options: &EncodeOptions,
+    ) -> Result<(), DistError> {
         let mut body = std::mem::take(&mut self.scratch);
         body.clear();
         encode_term_into(control, &mut body, options)?;
@@ -90,7 +108,12 @@ impl DistSender {
     }
 
     /// The control term and the first `fragment_size` payload bytes go in the first fragment.
-    fn fragmented(&mut self, body: &[u8], control_len: usize, out: &mut Vec<u8>) -> Result<(), DistError> {
+    fn fragmented(
+        &mut self,
+        body: &[u8],
+        control_len: usize,
+        out: &mut Vec<u8>,
+    ) -> Result<(), DistError> {
         let payload = &body[control_len..];
         let chunks: Vec<&[u8]> = payload.chunks(self.fragment_size).collect();
         let count = chunks.len() as u64;
@@ -126,7 +149,10 @@ fn begin_frame(out: &mut Vec<u8>) -> usize {
 
 fn end_frame(out: &mut [u8], at: usize) -> Result<(), DistError> {
     let len = out.len() - at - 4;
-    let len32 = u32::try_from(len).map_err(|_| DistError::MessageTooLarge { size: len, limit: u32::MAX as usize })?;
+    let len32 = u32::try_from(len).map_err(|_| DistError::MessageTooLarge {
+        size: len,
+        limit: u32::MAX as usize,
+    })?;
     out[at..at + 4].copy_from_slice(&len32.to_be_bytes());
     Ok(())
 }
