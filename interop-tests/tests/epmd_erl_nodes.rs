@@ -1,7 +1,11 @@
 //! Real `erl -sname` nodes use our EPMD daemon: they register, find each other through it and
-//! ping; `erl_epmd:names()` lists them; a node that stops is dropped and can come back.
+//! ping; `erl_epmd:names()` lists them; a node that stops is dropped and can come back; nodes
+//! re-register after the daemon restarts or `epmd -stop`s them.
 
+use interop_tests::epmd_script::{poll, request};
+use interop_tests::epmd_wire;
 use interop_tests::{free_port, unique_name, EpmdDaemon, EpmdKind, ErlNode, ErlOptions};
+use std::time::Duration;
 
 fn start_node(name: &str, cookie: &str, epmd_port: u16, args: &[&str]) -> ErlNode {
     ErlNode::start(ErlOptions {
@@ -92,5 +96,60 @@ fn hidden_node_registers_and_connects_through_our_epmd() {
         a.eval("{ok, Ns} = net_adm:names(), length(Ns)."),
         "2",
         "net_adm:names() through our epmd"
+    );
+}
+
+/// Waits (bounded) until NAMES on `port` lists every one of `names`.
+fn await_listed(port: u16, names: &[&str]) -> bool {
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    poll(Duration::from_secs(15), || {
+        let text = request(addr, &epmd_wire::names()).unwrap_or_default();
+        let text = String::from_utf8_lossy(&text);
+        names
+            .iter()
+            .all(|n| text.contains(&format!("name {n} at port ")))
+    })
+}
+
+#[test]
+fn nodes_re_register_when_our_epmd_restarts_on_the_same_port() {
+    let port = free_port();
+    let epmd = EpmdDaemon::start(EpmdKind::under_test(), port, &[]);
+    let cookie = unique_name("cookie");
+    let (a_name, b_name) = (unique_name("a"), unique_name("b"));
+    let mut a = start_node(&a_name, &cookie, port, &[]);
+    let _b = start_node(&b_name, &cookie, port, &[]);
+    drop(epmd);
+    let _epmd = EpmdDaemon::start(EpmdKind::under_test(), port, &[]);
+    // OTP 25 nodes retry registration every 2 s after losing their epmd connection.
+    assert!(
+        await_listed(port, &[&a_name, &b_name]),
+        "nodes did not re-register with the restarted daemon"
+    );
+    assert_eq!(
+        a.eval(&format!("net_adm:ping('{b_name}@localhost').")),
+        "pong"
+    );
+}
+
+#[test]
+fn epmd_stop_of_a_live_node_is_followed_by_its_re_registration() {
+    let epmd = EpmdDaemon::start(
+        EpmdKind::under_test(),
+        free_port(),
+        &["-relaxed_command_check"],
+    );
+    let cookie = unique_name("cookie");
+    let a_name = unique_name("a");
+    let _a = start_node(&a_name, &cookie, epmd.port, &[]);
+    let out = std::process::Command::new("/usr/bin/epmd")
+        .args(["-port", &epmd.port.to_string(), "-stop", &a_name])
+        .env_remove("ERL_EPMD_PORT")
+        .output()
+        .expect("run epmd -stop");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "STOPPED\n");
+    assert!(
+        await_listed(epmd.port, &[&a_name]),
+        "the node did not re-register after epmd -stop"
     );
 }
