@@ -91,7 +91,7 @@ impl ErlNode {
         cmd.args(["-start_epmd", "false"]);
         cmd.args(&opts.args);
         cmd.args(["-s", "ctl", "start"]);
-        cmd.env("HOME", home.path());
+        cmd.env("HOME", home.path()).current_dir(home.path());
         cmd.env_remove("ERL_EPMD_PORT");
         if let Some(port) = opts.epmd_port {
             cmd.env("ERL_EPMD_PORT", port.to_string());
