@@ -33,7 +33,7 @@ async fn main() {
     let client = EpmdClient::localhost_v4(port);
     let mut regs = Vec::new();
     for i in 0..nodes {
-        let name = format!("bench_node_{i}");
+        let name = format!("bench_{}_{i}", std::process::id());
         regs.push(
             client
                 .register(&Alive2Params::new(name, 20000 + i as u16))
@@ -44,19 +44,26 @@ async fn main() {
     let request = if mode == "names" {
         encode_code(b'n')
     } else {
-        encode_named(b'z', format!("bench_node_{}", nodes / 2).as_bytes())
+        encode_named(
+            b'z',
+            format!("bench_{}_{}", std::process::id(), nodes / 2).as_bytes(),
+        )
     };
+    // Lookups may target another loopback address (BENCH_HOST=127.0.0.2) so that their
+    // ephemeral ports do not compete with the registrations' ones.
+    let host = Arc::new(std::env::var("BENCH_HOST").unwrap_or_else(|_| "127.0.0.1".into()));
     let stop = Arc::new(AtomicBool::new(false));
     let count = Arc::new(AtomicU64::new(0));
     let t0 = cpu_ticks(pid);
     let start = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..conc {
-        let (stop, count, request) = (stop.clone(), count.clone(), request.clone());
+        let (stop, count, request, host) =
+            (stop.clone(), count.clone(), request.clone(), host.clone());
         tasks.push(tokio::spawn(async move {
             let mut buf = vec![0u8; 1 << 16];
             while !stop.load(Ordering::Relaxed) {
-                let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)).await else {
+                let Ok(mut s) = TcpStream::connect((host.as_str(), port)).await else {
                     continue;
                 };
                 if s.write_all(&request).await.is_err() {
