@@ -47,7 +47,7 @@ fn atoms() {
     let err = etf::decode(&[131, 119, 1, 0xFF]).unwrap_err();
     assert_eq!(err.to_string(), "at byte 1: atom is not valid UTF-8");
     let mut long = vec![131, 100, 1, 0];
-    long.extend(std::iter::repeat(b'a').take(256));
+    long.extend(std::iter::repeat_n(b'a', 256));
     assert!(matches!(kind(&long), K::AtomTooLong { .. }));
     // 255 two-byte characters are fine, 256 are not (OTP 25 agrees).
     for (chars, ok) in [(255usize, true), (256, false)] {
@@ -273,10 +273,8 @@ fn a_million_nested_lists_are_refused_without_overflowing_the_stack() {
         for _ in 0..depth {
             bytes.extend([108, 0, 0, 0, 1]);
         }
-        bytes.push(106);
-        for _ in 0..depth {
-            bytes.push(106);
-        }
+        // The innermost nil, then one nil tail per level.
+        bytes.extend(std::iter::repeat_n(106, depth + 1));
         let err = etf::decode(&bytes).unwrap_err();
         assert_eq!(
             err.kind,
