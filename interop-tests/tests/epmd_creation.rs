@@ -85,3 +85,57 @@ fn creation_rule_on_otp_epmd() {
 fn creation_rule_on_our_epmd() {
     check_creation_rule(EpmdKind::under_test());
 }
+
+/// Bumps `first` 20 times, then unregisters `others` more names, then registers a new name.
+/// OTP keeps up to 1000 unregistered names (5 with -d) and steals the oldest slot only when the
+/// list is longer than that, keeping its counter *without* a bump. Returns (new name's creation
+/// minus first's last creation, DUMP text).
+fn recycle_run(kind: EpmdKind, flags: &[&str], others: usize) -> (i64, String) {
+    let daemon = EpmdDaemon::start(kind, free_port(), flags);
+    let addr = SocketAddr::from(([127, 0, 0, 1], daemon.port));
+    let mut last = 0;
+    for _ in 0..20 {
+        let (conn, c) = register(addr, "first", 6);
+        last = c;
+        unregister(addr, conn, "first");
+    }
+    for i in 0..others {
+        let name = format!("other{i}");
+        let (conn, _) = register(addr, &name, 6);
+        unregister(addr, conn, &name);
+    }
+    let (_conn, fresh) = register(addr, "newcomer", 6);
+    let dump = request(addr, &interop_tests::epmd_wire::dump()).expect("DUMP");
+    let text = interop_tests::epmd_script::show(Some(b'd'), &dump);
+    (fresh as i64 - last as i64, text)
+}
+
+fn check_recycling(flags: &[&str], others: usize) {
+    let (otp, ours) = std::thread::scope(|s| {
+        let otp = s.spawn(|| recycle_run(EpmdKind::Otp, flags, others));
+        let ours = s.spawn(|| recycle_run(EpmdKind::under_test(), flags, others));
+        (otp.join().unwrap(), ours.join().unwrap())
+    });
+    assert_eq!(
+        ours.0,
+        otp.0,
+        "{flags:?}: creation of a new name after {} old names, relative to the oldest's last",
+        others + 1
+    );
+    assert_eq!(ours.1, otp.1, "{flags:?}: DUMP after recycling");
+}
+
+#[test]
+fn new_name_steals_the_oldest_unregistered_slot_like_otp() {
+    check_recycling(&[], 1000);
+}
+
+#[test]
+fn unregistered_memory_not_yet_full_gives_a_fresh_creation_like_otp() {
+    check_recycling(&[], 999);
+}
+
+#[test]
+fn debug_mode_steals_after_5_old_names_like_otp() {
+    check_recycling(&["-d"], 5);
+}
