@@ -2,7 +2,7 @@
 //! changes and the reply to send. No I/O: the daemon carries the returned `Outcome` out.
 
 use crate::protocol::codes::*;
-use crate::protocol::reply::{self, encode_alive2, encode_port2, PORT2_NOT_FOUND};
+use crate::protocol::reply::{self, encode_alive2, PORT2_NOT_FOUND};
 use crate::protocol::{Request, RequestError};
 use crate::registry::{ConnId, RegisterError, Registry};
 use bytes::Bytes;
@@ -112,7 +112,7 @@ pub fn do_request(registry: &mut Registry, payload: &[u8], ctx: &RequestContext)
             }
         }
         Request::PortPlease2 { name } => match registry.lookup(name) {
-            Some(node) => Outcome::Reply(Bytes::from(encode_port2(&node.info()))),
+            Some(node) => Outcome::Reply(Bytes::from(node.port2_reply())),
             None => Outcome::Reply(Bytes::from_static(&PORT2_NOT_FOUND)),
         },
         Request::Names => Outcome::Reply(registry.names_reply(ctx.epmd_port)),

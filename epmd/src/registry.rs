@@ -3,7 +3,9 @@
 
 use crate::creation::CreationCounter;
 use crate::protocol::codes::{MAXSYMLEN, MAX_NAME_CHARS};
-use crate::protocol::reply::{push_dump_active, push_dump_old, push_names_line, NodeInfo};
+use crate::protocol::reply::{
+    encode_port2_parts, push_dump_active, push_dump_old, push_names_line, NodeInfo,
+};
 use crate::protocol::Alive2Request;
 use bytes::Bytes;
 use std::collections::{BTreeMap, HashMap};
@@ -48,6 +50,19 @@ pub struct Node {
 }
 
 impl Node {
+    /// The PORT2_RESP bytes for this node.
+    pub fn port2_reply(&self) -> Vec<u8> {
+        encode_port2_parts(
+            self.port,
+            self.node_type,
+            self.protocol,
+            self.highest_version,
+            self.lowest_version,
+            self.name.as_bytes(),
+            &self.extra,
+        )
+    }
+
     /// The node as PORT2_RESP describes it.
     pub fn info(&self) -> NodeInfo {
         NodeInfo {
@@ -156,25 +171,31 @@ impl Registry {
                 name.to_string(),
             ));
         }
-        let (name, mut counter) = if let Some(seq) = self.unreg_index.remove(name) {
-            match self.unreg.remove(&seq) {
-                Some(old) => (old.name, old.counter),
-                None => (Arc::from(name), CreationCounter::seeded(now_unix)),
-            }
-        } else if self.unreg.len() > self.limits.max_unreg {
-            // Recycle the oldest slot: the new name inherits its counter, as in OTP.
-            let counter = match self.unreg.pop_first() {
-                Some((_, old)) => {
-                    self.unreg_index.remove(&old.name);
-                    old.counter
-                }
-                None => CreationCounter::seeded(now_unix),
+        let (name, counter): (Arc<str>, CreationCounter) =
+            if let Some(seq) = self.unreg_index.remove(name) {
+                // A name seen before: its slot's counter, bumped (a restarted node gets creation + 1).
+                let mut counter = match self.unreg.remove(&seq) {
+                    Some(old) => old.counter,
+                    None => CreationCounter::seeded(now_unix),
+                };
+                counter.bump();
+                (Arc::from(name), counter)
+            } else if self.unreg.len() > self.limits.max_unreg {
+                // The memory is full: the new name takes over the oldest slot and its counter as it
+                // is, without a bump (OTP does the same).
+                let counter = match self.unreg.pop_first() {
+                    Some((_, old)) => {
+                        self.unreg_index.remove(&old.name);
+                        old.counter
+                    }
+                    None => CreationCounter::seeded(now_unix),
+                };
+                (Arc::from(name), counter)
+            } else {
+                let mut counter = CreationCounter::seeded(now_unix);
+                counter.bump();
+                (Arc::from(name), counter)
             };
-            (Arc::from(name), counter)
-        } else {
-            (Arc::from(name), CreationCounter::seeded(now_unix))
-        };
-        counter.bump();
         let seq = self.seq();
         let node = Node {
             name: name.clone(),
@@ -398,9 +419,9 @@ mod tests {
             r.unregister_conn(std::str::from_utf8(*n).unwrap(), i as u64);
         }
         assert_eq!(r.unregistered_len(), 3);
-        // The list holds more than max_unreg: a new name takes over "a"'s counter.
+        // The list holds more than max_unreg: a new name takes over "a"'s counter, unbumped.
         let got = r.register(&req(b"d", 6), 9, 0, 5000).unwrap();
-        assert_eq!(got.creation, 1002);
+        assert_eq!(got.creation, 1001);
         assert_eq!(r.unregistered_len(), 2);
     }
 }

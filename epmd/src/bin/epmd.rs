@@ -64,7 +64,8 @@ fn main() -> ExitCode {
             match daemon::run_blocking(config) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e @ DaemonError::AlreadyRunning(_)) => {
-                    tracing::info!("{e}");
+                    // Silent unless -d, as OTP: `erl` starts epmd every time and expects this.
+                    tracing::debug!("{e}");
                     ExitCode::SUCCESS
                 }
                 Err(e) => {

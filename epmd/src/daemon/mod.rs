@@ -18,7 +18,7 @@ use crate::registry::RegistryLimits;
 use state::Shared;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tracing::{debug, info, warn};
+use tracing::{debug, warn};
 
 /// A daemon with its sockets open, ready to serve.
 pub struct Daemon {
@@ -51,7 +51,7 @@ impl Daemon {
         for l in &listeners {
             l.set_nonblocking(true)?;
         }
-        info!(
+        debug!(
             port = config.port,
             max_nodes = limits.max_nodes,
             relaxed = config.relaxed,

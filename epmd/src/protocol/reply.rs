@@ -44,18 +44,38 @@ pub const PORT2_NOT_FOUND: [u8; 2] = [PORT2_RESP, 1];
 
 /// PORT2_RESP for a registered node.
 pub fn encode_port2(node: &NodeInfo) -> Vec<u8> {
-    let name = node.name.as_bytes();
-    let mut out = Vec::with_capacity(14 + name.len() + node.extra.len());
+    encode_port2_parts(
+        node.port,
+        node.node_type,
+        node.protocol,
+        node.highest_version,
+        node.lowest_version,
+        node.name.as_bytes(),
+        &node.extra,
+    )
+}
+
+/// PORT2_RESP from its fields (no intermediate `NodeInfo`).
+pub fn encode_port2_parts(
+    port: u16,
+    node_type: u8,
+    protocol: u8,
+    highest_version: u16,
+    lowest_version: u16,
+    name: &[u8],
+    extra: &[u8],
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(14 + name.len() + extra.len());
     out.extend_from_slice(&[PORT2_RESP, 0]);
-    out.extend_from_slice(&node.port.to_be_bytes());
-    out.push(node.node_type);
-    out.push(node.protocol);
-    out.extend_from_slice(&node.highest_version.to_be_bytes());
-    out.extend_from_slice(&node.lowest_version.to_be_bytes());
+    out.extend_from_slice(&port.to_be_bytes());
+    out.push(node_type);
+    out.push(protocol);
+    out.extend_from_slice(&highest_version.to_be_bytes());
+    out.extend_from_slice(&lowest_version.to_be_bytes());
     out.extend_from_slice(&(name.len() as u16).to_be_bytes());
     out.extend_from_slice(name);
-    out.extend_from_slice(&(node.extra.len() as u16).to_be_bytes());
-    out.extend_from_slice(&node.extra);
+    out.extend_from_slice(&(extra.len() as u16).to_be_bytes());
+    out.extend_from_slice(extra);
     out
 }
 
