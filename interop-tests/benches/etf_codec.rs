@@ -51,10 +51,9 @@ fn main() {
         .unwrap_or_else(|e| panic!("read corpus {}: {e}", corpus.display()))
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "etf"))
-        .filter(|p| {
-            filter
-                .as_ref()
-                .map_or(true, |f| p.to_string_lossy().contains(f.as_str()))
+        .filter(|p| match &filter {
+            Some(f) => p.to_string_lossy().contains(f.as_str()),
+            None => true,
         })
         .collect();
     files.sort();

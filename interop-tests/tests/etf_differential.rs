@@ -565,12 +565,12 @@ fn malformed() -> Vec<(&'static str, Vec<u8>)> {
         }),
         ("ATOM_EXT of 256 chars", {
             let mut v = vec![131, 100, 1, 0];
-            v.extend(std::iter::repeat(b'a').take(256));
+            v.extend_from_slice(&[b'a'; 256]);
             v
         }),
         ("ATOM_UTF8_EXT of 256 chars", {
             let mut v = vec![131, 118, 2, 0];
-            v.extend(std::iter::repeat([0xce, 0xbb]).take(256).flatten());
+            v.extend_from_slice(&[0xce, 0xbb].repeat(256));
             v
         }),
         ("SMALL_TUPLE missing elements", vec![131, 104, 3, 97, 1]),
