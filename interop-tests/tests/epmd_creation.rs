@@ -1,5 +1,5 @@
-//! The ALIVE2 creation rule, checked on OTP's epmd and on ours: a new name gets a 32-bit value near
-//! Unix time, each re-registration gets previous+1, HighestVersion 5 gets counter%3+1 (1..3).
+//! The ALIVE2 creation rule on OTP's epmd and ours: new name near Unix time, re-registration +1,
+//! HighestVersion 5 gets counter%3+1, a new name stealing the oldest old slot keeps its counter.
 
 use interop_tests::epmd_script::{poll, request};
 use interop_tests::epmd_wire::{alive2_with, creation_of, port_please};

@@ -180,6 +180,8 @@ fn cases() -> Vec<Case> {
         case("stop_relaxed_missing", RELAXED, vec![ask(0, epmd_wire::stop("nope"))]),
         case("stop_relaxed_trailing_nul", RELAXED, vec![reg(0, "foo", 5555), ask(1, framed(b"sfoo\0")), ask(2, names())]),
         case("unknown_code_q_one_byte", &[], vec![ask(0, framed(b"q"))]),
+        case("stop_relaxed_nul_inside_name", RELAXED, vec![reg(0, "foo", 5555), ask(1, framed(b"sfoo\0bar")), reply(0), ask(2, names())]),
+        case("stop_relaxed_prefix_only", RELAXED, vec![reg(0, "foo", 5555), ask(1, framed(b"sfo")), ask(2, names())]),
         case("stop_relaxed_empty_name", RELAXED, vec![ask(0, framed(b"s"))]),
         // Slow and idle clients.
         case("slow_port_please", &[], vec![reg(0, "foo", 5555), open(1), slow(1, port_please(b"foo"), 150), reply(1)]),

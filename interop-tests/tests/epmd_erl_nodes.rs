@@ -1,6 +1,5 @@
-//! Real `erl -sname` nodes use our EPMD daemon: they register, find each other through it and
-//! ping; `erl_epmd:names()` lists them; a node that stops is dropped and can come back; nodes
-//! re-register after the daemon restarts or `epmd -stop`s them.
+//! Real `erl -sname` nodes on our EPMD daemon: register, find each other, ping, `erl_epmd:names()`;
+//! a killed node is dropped and comes back; nodes re-register after a daemon restart or `-stop`.
 
 use interop_tests::epmd_script::{poll, request};
 use interop_tests::epmd_wire;

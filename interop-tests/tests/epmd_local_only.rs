@@ -1,5 +1,5 @@
-//! The local-only rule from a real non-loopback source (a private network namespace + veth):
-//! ALIVE2/DUMP/KILL/STOP get no reply and a close, NAMES and PORT_PLEASE2 are answered, like OTP.
+//! The local-only rule from a real non-loopback source (private netns + veth): ALIVE2/DUMP/KILL/STOP
+//! closed silently, NAMES/PORT_PLEASE2 answered, own address to itself is local — as OTP does.
 
 use interop_tests::epmd_script::{run_script, Step};
 use interop_tests::epmd_wire;
@@ -127,4 +127,42 @@ fn non_local_peer_is_refused_bound_to_the_veth_address() {
         let (remote, _) = run(kind, &ns, &flags);
         assert_eq!(remote, expected, "{kind:?} epmd {flags:?}");
     }
+}
+
+/// A connection from the host's own non-loopback address to that same address counts as local
+/// (OTP compares the peer address with the socket's local address): ALIVE2 and DUMP are served.
+#[test]
+fn own_non_loopback_address_counts_as_local() {
+    let Some(ns) = netns_or_fail() else { return };
+    let mut seen = Vec::new();
+    for kind in [EpmdKind::Otp, EpmdKind::under_test()] {
+        let daemon = EpmdDaemon::start(kind, free_port(), &[]);
+        let target = SocketAddr::from((ns.host_addr, daemon.port));
+        let steps = [
+            vec![
+                Step::Open(0),
+                Step::Send(0, epmd_wire::alive2(5555, "own")),
+                Step::Recv(0, 6),
+            ],
+            ask(1, epmd_wire::dump()),
+        ]
+        .concat();
+        seen.push(run_script(target, &steps));
+    }
+    assert_eq!(
+        seen[0],
+        vec![
+            "open c0: ok",
+            "recv c0: v\\x00<creation32>",
+            "open c1: ok",
+            "reply c1: [<port32>active name     <own> at port 5555, fd = <fd>\\n\\x00] closed",
+        ],
+        "OTP from {} to itself",
+        ns.host_addr
+    );
+    assert_eq!(
+        seen[1], seen[0],
+        "ours vs OTP from {} to itself",
+        ns.host_addr
+    );
 }
