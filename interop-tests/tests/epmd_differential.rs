@@ -4,7 +4,7 @@
 use interop_tests::epmd_script::{run_script, Step};
 use interop_tests::epmd_wire::{self, alive2, alive2_with, framed, names, port_please};
 use interop_tests::{free_port, EpmdDaemon, EpmdKind};
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -195,19 +195,18 @@ fn cases() -> Vec<Case> {
 }
 
 /// Runs one case against a fresh daemon of `kind`.
-fn run_on(kind: EpmdKind, case: &Case) -> Vec<String> {
+fn run_on(kind: EpmdKind, case: &Case, ip: IpAddr) -> Vec<String> {
     let port = free_port();
     let daemon = EpmdDaemon::start(kind, port, case.flags);
-    let addr = SocketAddr::from(([127, 0, 0, 1], daemon.port));
-    run_script(addr, &case.steps)
+    run_script(SocketAddr::new(ip, daemon.port), &case.steps)
 }
 
 /// Runs OTP's and the tested daemon for one case at the same time; returns a diff if they differ.
-fn compare(case: &Case) -> Result<(), String> {
+fn compare(case: &Case, ip: IpAddr) -> Result<(), String> {
     let tested = EpmdKind::under_test();
     let (otp, ours) = std::thread::scope(|s| {
-        let otp = s.spawn(|| run_on(EpmdKind::Otp, case));
-        let ours = s.spawn(|| run_on(tested, case));
+        let otp = s.spawn(|| run_on(EpmdKind::Otp, case, ip));
+        let ours = s.spawn(|| run_on(tested, case, ip));
         (otp.join(), ours.join())
     });
     let otp = otp.map_err(|_| "the OTP side panicked".to_string())?;
@@ -231,14 +230,8 @@ fn compare(case: &Case) -> Result<(), String> {
     Err(diff)
 }
 
-#[test]
-fn differential_suite_matches_otp_epmd() {
-    let filter = std::env::var("EPMD_DIFF_CASE").unwrap_or_default();
-    let cases: Vec<Case> = cases()
-        .into_iter()
-        .filter(|c| c.name.contains(&filter))
-        .collect();
-    assert!(!cases.is_empty(), "no case matches EPMD_DIFF_CASE={filter}");
+/// Runs `cases` (12 at a time) over `ip` and fails with every difference found.
+fn run_cases(cases: Vec<Case>, ip: IpAddr) {
     let queue = Arc::new(Mutex::new(cases.iter().collect::<Vec<_>>()));
     let failures = Mutex::new(Vec::new());
     std::thread::scope(|s| {
@@ -247,7 +240,7 @@ fn differential_suite_matches_otp_epmd() {
                 let Some(case) = queue.lock().unwrap().pop() else {
                     break;
                 };
-                let outcome = compare(case);
+                let outcome = compare(case, ip);
                 let verdict = if outcome.is_ok() { "ok" } else { "DIFFERS" };
                 eprintln!("case {:40} {verdict}", case.name);
                 if let Err(diff) = outcome {
@@ -262,9 +255,40 @@ fn differential_suite_matches_otp_epmd() {
     let failures = failures.into_inner().unwrap();
     assert!(
         failures.is_empty(),
-        "{} of {} cases differ from OTP's epmd:\n{}",
+        "{} of {} cases over {ip} differ from OTP's epmd:\n{}",
         failures.len(),
         cases.len(),
         failures.join("\n")
     );
+}
+
+#[test]
+fn differential_suite_matches_otp_epmd() {
+    let filter = std::env::var("EPMD_DIFF_CASE").unwrap_or_default();
+    let cases: Vec<Case> = cases()
+        .into_iter()
+        .filter(|c| c.name.contains(&filter))
+        .collect();
+    assert!(!cases.is_empty(), "no case matches EPMD_DIFF_CASE={filter}");
+    run_cases(cases, IpAddr::V4(Ipv4Addr::LOCALHOST));
+}
+
+/// A few stateful cases again over IPv6 loopback (both daemons also listen on [::1]).
+#[test]
+fn differential_cases_over_ipv6_loopback() {
+    let over_v6 = [
+        "names_lifo_order",
+        "dump_active_and_old",
+        "port_please_found",
+        "alive2_duplicate_name",
+        "stop_relaxed_registered",
+        "kill_with_nodes_refused",
+        "pipelined_two_names",
+    ];
+    let cases: Vec<Case> = cases()
+        .into_iter()
+        .filter(|c| over_v6.contains(&c.name))
+        .collect();
+    assert_eq!(cases.len(), over_v6.len(), "a listed case name is misspelt");
+    run_cases(cases, IpAddr::V6(Ipv6Addr::LOCALHOST));
 }
