@@ -52,6 +52,9 @@ impl Shared {
         payload: &[u8],
         ctx: &RequestContext,
     ) -> (Outcome, Option<oneshot::Receiver<()>>) {
+        if tracing::enabled!(tracing::Level::TRACE) {
+            tracing::trace!(conn = ctx.conn, request = %payload.escape_ascii(), "got request");
+        }
         let mut st = self.lock();
         let outcome = do_request(&mut st.registry, payload, ctx);
         let mut closed = None;

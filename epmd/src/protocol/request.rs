@@ -94,6 +94,8 @@ fn parse_alive2(p: &[u8]) -> Result<Alive2Request<'_>, RequestError> {
     }
     let field = |at| be16(p, at).ok_or(RequestError::Alive2TooShort(size));
     let port = field(1)?;
+    let node_type = *p.get(3).ok_or(RequestError::Alive2TooShort(size))?;
+    let protocol = *p.get(4).ok_or(RequestError::Alive2TooShort(size))?;
     let highest_version = field(5)?;
     let lowest_version = field(7)?;
     let nlen = usize::from(field(9)?);
@@ -113,8 +115,8 @@ fn parse_alive2(p: &[u8]) -> Result<Alive2Request<'_>, RequestError> {
         .ok_or(RequestError::Alive2ExtraSize)?;
     Ok(Alive2Request {
         port,
-        node_type: p[3],
-        protocol: p[4],
+        node_type,
+        protocol,
         highest_version,
         lowest_version,
         name,
