@@ -2,10 +2,15 @@
 //! Every call has a timeout; every failure is a typed `ClientError`. Used by nodes and by our CLI.
 
 mod error;
+mod read;
 mod registration;
+mod replies;
 
 pub use error::ClientError;
 pub use registration::Registration;
+pub use replies::{KillReply, StopReply, TextReply};
+
+use read::{read_to_close, read_up_to};
 
 use crate::protocol::codes::*;
 use crate::protocol::reply::{self, decode_alive2, decode_port2, parse_names, split_port_prefix};
@@ -14,38 +19,13 @@ use crate::protocol::{Alive2Params, NodeInfo};
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 /// Default timeout for one request (OTP's node waits 10 s for registration replies).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Largest NAMES/DUMP reply accepted.
 pub const MAX_TEXT_REPLY: usize = 64 * 1024 * 1024;
-
-/// NAMES or DUMP as received: the port the daemon reports and the raw text after it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TextReply {
-    pub epmd_port: u32,
-    pub text: Vec<u8>,
-}
-
-/// The answer to KILL_REQ.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum KillReply {
-    /// "OK": the daemon exits.
-    Killed,
-    /// "NO" (nodes are registered and relaxed mode is off).
-    NotAllowed,
-}
-
-/// The answer to STOP_REQ.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StopReply {
-    /// The name was registered; its registration connection was closed.
-    Stopped,
-    /// The name was not registered ("NOEXIST").
-    NotRegistered,
-}
 
 /// A handle on one EPMD daemon (tried at each address in turn).
 #[derive(Debug, Clone)]
@@ -332,45 +312,5 @@ fn validate_name(name: &str) -> Result<(), ClientError> {
             why,
         }),
         None => Ok(()),
-    }
-}
-
-/// Reads until `buf` is full or the peer closes; returns the bytes read.
-async fn read_up_to(
-    stream: &mut (impl AsyncRead + Unpin),
-    buf: &mut [u8],
-    addr: SocketAddr,
-) -> Result<usize, ClientError> {
-    let mut got = 0;
-    while got < buf.len() {
-        match stream.read(&mut buf[got..]).await {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(source) => return Err(ClientError::Io { addr, source }),
-        }
-    }
-    Ok(got)
-}
-
-/// Reads until the daemon closes, refusing more than `limit` bytes.
-async fn read_to_close(
-    stream: &mut (impl AsyncRead + Unpin),
-    addr: SocketAddr,
-    what: &'static str,
-    limit: usize,
-) -> Result<Vec<u8>, ClientError> {
-    let mut out = Vec::new();
-    let mut chunk = [0u8; 8192];
-    loop {
-        match stream.read(&mut chunk).await {
-            Ok(0) => return Ok(out),
-            Ok(n) => {
-                if out.len() + n > limit {
-                    return Err(ClientError::TooLarge { addr, what, limit });
-                }
-                out.extend_from_slice(&chunk[..n]);
-            }
-            Err(source) => return Err(ClientError::Io { addr, source }),
-        }
     }
 }
