@@ -7,13 +7,21 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_epmd");
 
-/// A port that was free a moment ago.
+/// A port below the ephemeral range (so outgoing connections elsewhere cannot take it) that
+/// was free on all interfaces a moment ago.
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0)
+        ^ std::process::id().wrapping_mul(2_654_435_761);
+    for i in 0..1000u32 {
+        let port = 20_000 + (seed.wrapping_add(i.wrapping_mul(7919)) % 12_000) as u16;
+        if TcpListener::bind(("0.0.0.0", port)).is_ok() && TcpListener::bind(("::", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port below the ephemeral range");
 }
 
 /// The daemon, killed by pid when dropped.
@@ -26,22 +34,33 @@ impl Drop for Daemon {
     }
 }
 
-fn daemon(port: u16, extra: &[&str]) -> Daemon {
-    let child = Command::new(BIN)
-        .args(["-port", &port.to_string()])
-        .args(extra)
-        .env_remove("ERL_EPMD_ADDRESS")
-        .env_remove("ERL_EPMD_RELAXED_COMMAND_CHECK")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "daemon did not start");
-        std::thread::sleep(Duration::from_millis(20));
+/// Starts the daemon on a free port (retrying if another process takes the port first).
+fn daemon(extra: &[&str]) -> (Daemon, u16) {
+    for _ in 0..5 {
+        let port = free_port();
+        let mut child = Command::new(BIN)
+            .args(["-port", &port.to_string()])
+            .args(extra)
+            .env_remove("ERL_EPMD_ADDRESS")
+            .env_remove("ERL_EPMD_RELAXED_COMMAND_CHECK")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return (Daemon(child), port);
+            }
+            if child.try_wait().ok().flatten().is_some() || Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
-    Daemon(child)
+    panic!("daemon did not start");
 }
 
 fn epmd(args: &[&str]) -> Output {
@@ -54,9 +73,8 @@ fn epmd(args: &[&str]) -> Output {
 
 #[test]
 fn names_kill_and_stop_output() {
-    let port = free_port();
+    let (mut d, port) = daemon(&[]);
     let p = port.to_string();
-    let mut d = daemon(port, &[]);
     let out = epmd(&["-port", &p, "-names"]);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
@@ -97,8 +115,7 @@ fn usage_on_bad_arguments() {
 
 #[test]
 fn second_daemon_on_same_port_exits_zero() {
-    let port = free_port();
-    let _d = daemon(port, &["-relaxed_command_check"]);
+    let (_d, port) = daemon(&["-relaxed_command_check"]);
     let out = Command::new(BIN)
         .args(["-port", &port.to_string()])
         .output()
