@@ -96,3 +96,28 @@ pub fn cargo_bin(name: &str) -> PathBuf {
     }
     path
 }
+
+/// The path of an example of this workspace (e.g. `echo` of the `node` crate), built with the
+/// same profile as the running test; builds it first when it is missing.
+pub fn cargo_example(package: &str, name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let profile_dir = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .expect("target/<profile> dir");
+    let path = profile_dir.join("examples").join(name);
+    if !path.exists() {
+        let release = profile_dir.file_name().is_some_and(|p| p == "release");
+        let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        cargo.args(["build", "-p", package, "--example", name]);
+        if release {
+            cargo.arg("--release");
+        }
+        if let Some(target) = profile_dir.parent() {
+            cargo.env("CARGO_TARGET_DIR", target);
+        }
+        let status = cargo.status().expect("run cargo build");
+        assert!(status.success(), "cargo build --example {name} failed");
+    }
+    path
+}

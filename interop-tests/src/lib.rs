@@ -11,7 +11,7 @@ mod names;
 pub mod netns;
 pub mod raw_node;
 
-pub use child::{cargo_bin, ChildGuard};
+pub use child::{cargo_bin, cargo_example, ChildGuard};
 pub use epmd_daemon::{EpmdDaemon, EpmdKind};
 pub use erl::{ErlNode, ErlOptions, OtpEpmd};
 pub use erlc::compile_erl;

@@ -97,6 +97,7 @@ impl DistReceiver {
         self.fragments.expire(oldest)
     }
 
+    #[allow(clippy::ptr_arg)] // a Vec is what DecodeOptions can hold as a trait object
     fn options<'a>(&self, atoms: &'a Vec<Atom>) -> DecodeOptions<'a> {
         DecodeOptions {
             max_depth: self.limits.max_depth,
@@ -106,6 +107,7 @@ impl DistReceiver {
     }
 
     /// Control term then payload term, both without 131, starting at `pos`.
+    #[allow(clippy::ptr_arg)]
     fn decode(
         &self,
         bytes: &Bytes,

@@ -1,0 +1,87 @@
+//! The `echo` example node as a separate program, seen from real OTP 25 nodes: it answers
+//! messages, and erl notices at once when it is killed and after net_ticktime when it stalls.
+
+use interop_tests::{
+    cargo_example, free_port, unique_name, ChildGuard, ErlNode, ErlOptions, OtpEpmd,
+};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn start_echo(epmd: &OtpEpmd, cookie: &str, extra: &[&str]) -> (ChildGuard, String) {
+    let name = format!("{}@localhost", unique_name("echo"));
+    let mut cmd = Command::new(cargo_example("node", "echo"));
+    cmd.args([
+        "--sname",
+        &name,
+        "--cookie",
+        cookie,
+        "--epmd-port",
+        &epmd.port.to_string(),
+    ])
+    .args(extra);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::null());
+    let mut guard = ChildGuard::spawn("echo", &mut cmd).expect("start the echo example");
+    let stdout = guard.child_mut().stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("ready line");
+    assert!(line.contains("ready"), "echo example said {line:?}");
+    (guard, name)
+}
+
+fn erl(epmd: &OtpEpmd, cookie: &str) -> ErlNode {
+    ErlNode::start(ErlOptions {
+        sname: Some(format!("{}@localhost", unique_name("erl"))),
+        cookie: Some(cookie.into()),
+        epmd_port: Some(epmd.port),
+        args: vec!["-kernel".into(), "net_ticktime".into(), "4".into()],
+        ..Default::default()
+    })
+}
+
+#[test]
+fn echo_answers_and_erl_sees_it_die() {
+    let epmd = OtpEpmd::start(free_port(), &[]);
+    let cookie = unique_name("cookie");
+    let (mut echo, name) = start_echo(&epmd, &cookie, &[]);
+    let mut node = erl(&epmd, &cookie);
+    let reply = node.eval(&format!(
+        "{{echo, '{name}'}} ! {{self(), ping}}, receive R -> R after 5000 -> timeout end."
+    ));
+    assert_eq!(reply, "ping");
+    node.eval(&format!("erlang:monitor_node('{name}', true)."));
+    let started = Instant::now();
+    echo.kill();
+    let down = node.eval(&format!(
+        "receive {{nodedown, '{name}'}} -> down after 3000 -> still_up end."
+    ));
+    assert_eq!(down, "down");
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+#[test]
+fn erl_notices_a_stalled_rust_node_after_net_ticktime() {
+    let epmd = OtpEpmd::start(free_port(), &[]);
+    let cookie = unique_name("cookie");
+    let (echo, name) = start_echo(&epmd, &cookie, &["--net-ticktime", "4"]);
+    let mut node = erl(&epmd, &cookie);
+    assert_eq!(node.eval(&format!("net_adm:ping('{name}').")), "pong");
+    // Idle but alive: our ticks keep the connection up past net_ticktime.
+    std::thread::sleep(Duration::from_secs(6));
+    assert_eq!(node.eval("nodes()."), format!("[{name}]"));
+    node.eval(&format!("erlang:monitor_node('{name}', true)."));
+    let stopped = Instant::now();
+    echo.signal(libc::SIGSTOP);
+    let down = node.eval(&format!(
+        "receive {{nodedown, '{name}'}} -> down after 15000 -> still_up end."
+    ));
+    echo.signal(libc::SIGCONT);
+    assert_eq!(down, "down");
+    let waited = stopped.elapsed();
+    assert!(
+        waited >= Duration::from_secs(2) && waited <= Duration::from_secs(10),
+        "nodedown after {waited:?}"
+    );
+}

@@ -1,0 +1,13 @@
+//! Distribution connections: the handshake over a socket, the running connection (reader, writer,
+//! ticks, counters) and the manager that keeps one connection per peer and reports nodeup/nodedown.
+
+mod counters;
+mod handshake;
+mod link;
+mod manager;
+
+pub(crate) use counters::PeerCounters;
+pub use counters::PeerStats;
+pub(crate) use handshake::{accept_handshake, dial_handshake, HandshakeFailure};
+pub(crate) use link::{spawn_link, LinkHandle};
+pub(crate) use manager::{AcceptVerdict, Lookup, Outcome, Peers};

@@ -1,0 +1,678 @@
+//! The node: its identity, processes and registered names, its connections, and the routing of
+//! messages between local mailboxes and peers. `Node` is a cheap handle to all of it.
+
+use crate::config::{CookieSource, NodeConfig};
+use crate::connection::{
+    accept_handshake, dial_handshake, spawn_link, AcceptVerdict, HandshakeFailure, LinkHandle,
+    Lookup, Outcome, PeerStats, Peers,
+};
+use crate::cookie;
+use crate::epmd_link;
+use crate::error::NodeError;
+use crate::process::{Mailbox, ProcessTable};
+use distproto::control::{ControlMessage, ProcRef};
+use distproto::dist::DistMessage;
+use distproto::handshake::{Cookie, Decision, DistFlags, HandshakeError, LocalNode};
+use distproto::term::{Atom, Pid, Reference, Term};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{broadcast, mpsc};
+use tracing::{debug, info, warn};
+
+/// A change in the set of connected nodes, as `net_kernel:monitor_nodes/1` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NodeEvent {
+    Up {
+        node: String,
+        hidden: bool,
+    },
+    Down {
+        node: String,
+        hidden: bool,
+        reason: String,
+    },
+}
+
+pub(crate) struct NodeInner {
+    pub config: NodeConfig,
+    pub name: Atom,
+    pub creation: u32,
+    cookie: Cookie,
+    flags: DistFlags,
+    processes: ProcessTable,
+    registered: RwLock<HashMap<Atom, Pid>>,
+    peers: Peers,
+    next_pid: AtomicU32,
+    next_ref: AtomicU64,
+    next_link: AtomicU64,
+    events: broadcast::Sender<NodeEvent>,
+    listen_port: u16,
+}
+
+/// A running node. Clone it freely; the node runs until the process exits.
+#[derive(Clone)]
+pub struct Node {
+    inner: Arc<NodeInner>,
+}
+
+/// A process of this node: its pid and its mailbox. Dropping it ends the process: its pid and
+/// registered names stop receiving.
+pub struct Process {
+    pid: Pid,
+    pub mailbox: Mailbox,
+    node: Node,
+}
+
+impl Node {
+    /// Starts a node: listens for distribution, registers with EPMD (starting our epmd when none
+    /// runs and `config.start_epmd`), and starts `net_kernel`.
+    pub async fn start(config: NodeConfig) -> Result<Node, NodeError> {
+        let cookie = match &config.cookie {
+            CookieSource::Explicit(cookie) => cookie.clone(),
+            CookieSource::File(path) => cookie::read_or_create(path)?,
+            CookieSource::HomeFile => cookie::read_or_create(&cookie::default_cookie_path()?)?,
+        };
+        let listener = listen(&config).await?;
+        let listen_port = listener
+            .local_addr()
+            .map_err(|source| NodeError::Listen {
+                ports: format!("{:?}", config.listen_ports),
+                source,
+            })?
+            .port();
+        let registration = epmd_link::register(&config, listen_port).await?;
+        let creation = registration.creation();
+        let name = Atom::new(&config.name.to_string())
+            .ok_or_else(|| NodeError::BadPeerName(config.name.to_string()))?;
+        let mut flags = DistFlags::OTP_DEFAULT;
+        if config.hidden {
+            flags = flags.difference(DistFlags::PUBLISHED);
+        }
+        let (events, _) = broadcast::channel(1024);
+        let inner = Arc::new(NodeInner {
+            config,
+            name,
+            creation,
+            cookie,
+            flags,
+            processes: ProcessTable::default(),
+            registered: RwLock::new(HashMap::new()),
+            peers: Peers::default(),
+            next_pid: AtomicU32::new(1),
+            next_ref: AtomicU64::new(1),
+            next_link: AtomicU64::new(1),
+            events,
+            listen_port,
+        });
+        let node = Node { inner };
+        info!(node = %node.name(), creation, port = listen_port, "node started");
+        epmd_link::keep_registered(node.inner.config.clone(), listen_port, registration);
+        tokio::spawn(accept_loop(node.inner.clone(), listener));
+        crate::net_kernel::start(&node);
+        Ok(node)
+    }
+
+    /// The full node name, e.g. `rust@localhost`.
+    pub fn name(&self) -> &str {
+        self.inner.name.as_str()
+    }
+
+    pub fn creation(&self) -> u32 {
+        self.inner.creation
+    }
+
+    /// The distribution port this node listens on.
+    pub fn listen_port(&self) -> u16 {
+        self.inner.listen_port
+    }
+
+    /// A new process with an empty mailbox.
+    pub fn spawn_process(&self) -> Process {
+        let id = self.inner.next_pid.fetch_add(1, Ordering::Relaxed);
+        let pid = Pid {
+            node: self.inner.name.clone(),
+            id,
+            serial: 0,
+            creation: self.inner.creation,
+        };
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.inner.processes.insert(id, tx);
+        Process {
+            pid,
+            mailbox: Mailbox::new(rx),
+            node: self.clone(),
+        }
+    }
+
+    /// A new reference (`make_ref()`), unique on this node.
+    pub fn make_ref(&self) -> Reference {
+        let n = self.inner.next_ref.fetch_add(1, Ordering::Relaxed);
+        Reference {
+            node: self.inner.name.clone(),
+            creation: self.inner.creation,
+            ids: vec![n as u32 & 0x3ffff, (n >> 18) as u32, (n >> 50) as u32],
+        }
+    }
+
+    /// `register(Name, Pid)`: false if the name is taken or the pid is not a live local process.
+    pub fn register(&self, name: &str, pid: &Pid) -> bool {
+        let Some(atom) = Atom::new(name) else {
+            return false;
+        };
+        if !self.is_local(pid) || !self.inner.processes.contains(pid.id) {
+            return false;
+        }
+        let Ok(mut names) = self.inner.registered.write() else {
+            return false;
+        };
+        if names.contains_key(&atom) || names.values().any(|p| p == pid) {
+            return false;
+        }
+        names.insert(atom, pid.clone());
+        true
+    }
+
+    pub fn unregister(&self, name: &str) -> bool {
+        let Some(atom) = Atom::new(name) else {
+            return false;
+        };
+        self.inner
+            .registered
+            .write()
+            .map(|mut names| names.remove(&atom).is_some())
+            .unwrap_or(false)
+    }
+
+    /// `whereis(Name)` on this node.
+    pub fn whereis(&self, name: &str) -> Option<Pid> {
+        let atom = Atom::new(name)?;
+        self.inner.registered.read().ok()?.get(&atom).cloned()
+    }
+
+    fn is_local(&self, pid: &Pid) -> bool {
+        pid.node == self.inner.name && (pid.creation == self.inner.creation || pid.creation == 0)
+    }
+
+    /// `To ! Message` with `from` as the sender; connects to the pid's node first if needed.
+    /// Like Erlang's send, it never fails: undeliverable messages are dropped (and logged).
+    pub async fn send(&self, from: Option<&Pid>, to: &Pid, message: Term) {
+        if self.is_local(to) {
+            self.inner.processes.deliver(to.id, message);
+            return;
+        }
+        match self.connect(to.node.as_str()).await {
+            Ok(link) => {
+                let control = match from {
+                    Some(from) if link.peer.flags.contains(DistFlags::SEND_SENDER) => {
+                        ControlMessage::SendSender {
+                            from: from.clone(),
+                            to: to.clone(),
+                        }
+                    }
+                    _ => ControlMessage::Send { to: to.clone() },
+                };
+                link.send(control, Some(message));
+            }
+            Err(e) => debug!(to = ?to, error = %e, "message dropped"),
+        }
+    }
+
+    /// `{Name, Node} ! Message` from `from`.
+    pub async fn send_named(&self, from: &Pid, name: &str, node: &str, message: Term) {
+        let Some(to_name) = Atom::new(name) else {
+            return;
+        };
+        if node == self.name() {
+            if let Some(pid) = self.whereis(name) {
+                self.inner.processes.deliver(pid.id, message);
+            }
+            return;
+        }
+        match self.connect(node).await {
+            Ok(link) => {
+                link.send(
+                    ControlMessage::RegSend {
+                        from: from.clone(),
+                        to_name,
+                    },
+                    Some(message),
+                );
+            }
+            Err(e) => debug!(%node, %name, error = %e, "message dropped"),
+        }
+    }
+
+    /// Sends to an alias (a reference the receiver made an alias of), as gen replies do.
+    pub async fn send_alias(&self, from: &Pid, alias: &Reference, message: Term) {
+        if alias.node == self.inner.name {
+            return; // Aliases of our own processes are not implemented yet.
+        }
+        if let Ok(link) = self.connect(alias.node.as_str()).await {
+            link.send(
+                ControlMessage::AliasSend {
+                    from: from.clone(),
+                    alias: alias.clone(),
+                },
+                Some(message),
+            );
+        }
+    }
+
+    /// `net_kernel:connect_node/1`: connects (or finds the connection) to `peer`.
+    pub async fn connect_node(&self, peer: &str) -> Result<(), NodeError> {
+        self.connect(peer).await.map(|_| ())
+    }
+
+    /// `erlang:disconnect_node/1`.
+    pub fn disconnect_node(&self, peer: &str) -> bool {
+        match self.inner.peers.get(peer) {
+            Some(link) => {
+                link.close("disconnect");
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// `net_adm:ping/1`: `true` (pong) when the peer's net_kernel answers `is_auth`.
+    pub async fn ping(&self, peer: &str) -> bool {
+        if self.connect(peer).await.is_err() {
+            return false;
+        }
+        let mut me = self.spawn_process();
+        let tag = self.make_ref();
+        let request = Term::tuple(vec![
+            Term::atom("$gen_call"),
+            Term::tuple(vec![
+                Term::Pid(me.pid.clone()),
+                Term::Reference(tag.clone()),
+            ]),
+            Term::tuple(vec![
+                Term::atom("is_auth"),
+                Term::Atom(self.inner.name.clone()),
+            ]),
+        ]);
+        self.send_named(&me.pid, "net_kernel", peer, request).await;
+        let timeout = self.inner.config.setup_time;
+        me.mailbox
+            .recv_match(Some(timeout), |m| match m {
+                Term::Tuple(items)
+                    if items.len() == 2 && items[0] == Term::Reference(tag.clone()) =>
+                {
+                    Some(items[1] == Term::atom("yes"))
+                }
+                _ => None,
+            })
+            .await
+            .unwrap_or(false)
+    }
+
+    /// `nodes()`: connected visible peers.
+    pub fn nodes(&self) -> Vec<String> {
+        self.peer_names(false)
+    }
+
+    /// `nodes(hidden)`: connected hidden peers.
+    pub fn hidden_nodes(&self) -> Vec<String> {
+        self.peer_names(true)
+    }
+
+    fn peer_names(&self, hidden: bool) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .inner
+            .peers
+            .up_links()
+            .iter()
+            .filter(|l| l.peer.peer_is_hidden() == hidden)
+            .map(|l| l.peer.peer_name.clone())
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// `net_kernel:monitor_nodes(true)`: nodeup/nodedown events from now on.
+    pub fn monitor_nodes(&self) -> broadcast::Receiver<NodeEvent> {
+        self.inner.events.subscribe()
+    }
+
+    /// Traffic counters of a connected peer.
+    pub fn peer_stats(&self, peer: &str) -> Option<PeerStats> {
+        self.inner
+            .peers
+            .get(peer)
+            .map(|link| link.counters.snapshot())
+    }
+
+    async fn connect(&self, peer: &str) -> Result<LinkHandle, NodeError> {
+        connect(&self.inner, peer).await
+    }
+}
+
+impl Process {
+    pub fn pid(&self) -> &Pid {
+        &self.pid
+    }
+
+    pub fn node(&self) -> &Node {
+        &self.node
+    }
+
+    /// `register(Name, self())`.
+    pub fn register(&self, name: &str) -> bool {
+        self.node.register(name, &self.pid)
+    }
+
+    pub async fn send(&self, to: &Pid, message: Term) {
+        self.node.send(Some(&self.pid), to, message).await
+    }
+
+    pub async fn send_named(&self, name: &str, node: &str, message: Term) {
+        self.node.send_named(&self.pid, name, node, message).await
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let inner = &self.node.inner;
+        inner.processes.remove(self.pid.id);
+        if let Ok(mut names) = inner.registered.write() {
+            names.retain(|_, pid| *pid != self.pid);
+        }
+    }
+}
+
+impl NodeInner {
+    fn local_node(&self) -> LocalNode {
+        LocalNode {
+            name: self.name.as_str().to_string(),
+            creation: self.creation,
+            flags: self.flags,
+            mandatory: DistFlags::MANDATORY_25,
+        }
+    }
+
+    fn cookie_for(&self, peer: &str) -> Cookie {
+        self.config
+            .peer_cookies
+            .get(peer)
+            .cloned()
+            .unwrap_or_else(|| self.cookie.clone())
+    }
+
+    fn is_local(&self, pid: &Pid) -> bool {
+        pid.node == self.name && (pid.creation == self.creation || pid.creation == 0)
+    }
+
+    fn deliver_to_name(&self, name: &Atom, message: Term) -> bool {
+        let pid = self
+            .registered
+            .read()
+            .ok()
+            .and_then(|names| names.get(name).cloned());
+        pid.is_some_and(|pid| self.processes.deliver(pid.id, message))
+    }
+
+    fn exists(&self, target: &ProcRef) -> bool {
+        match target {
+            ProcRef::Pid(pid) => self.is_local(pid) && self.processes.contains(pid.id),
+            ProcRef::Name(name) => self
+                .registered
+                .read()
+                .is_ok_and(|names| names.contains_key(name)),
+        }
+    }
+
+    /// A message from a peer, for a local process or about one.
+    pub(crate) fn route_incoming(&self, link: &LinkHandle, message: DistMessage) {
+        use ControlMessage::*;
+        let DistMessage { control, payload } = message;
+        match (control, payload) {
+            (
+                Send { to } | SendTt { to, .. } | SendSender { to, .. } | SendSenderTt { to, .. },
+                Some(payload),
+            ) => {
+                if self.is_local(&to) {
+                    self.processes.deliver(to.id, payload);
+                }
+            }
+            (RegSend { to_name, .. } | RegSendTt { to_name, .. }, Some(payload)) => {
+                if !self.deliver_to_name(&to_name, payload) {
+                    debug!(
+                        name = to_name.as_str(),
+                        "message to an unregistered name dropped"
+                    );
+                }
+            }
+            (Link { from, to }, _) => {
+                if !self.exists(&ProcRef::Pid(to.clone())) {
+                    link.send(
+                        PayloadExit { from: to, to: from },
+                        Some(Term::atom("noproc")),
+                    );
+                }
+            }
+            (
+                MonitorP {
+                    from,
+                    to,
+                    reference,
+                },
+                _,
+            ) => {
+                if !self.exists(&to) {
+                    link.send(
+                        PayloadMonitorPExit {
+                            from: to,
+                            to: from,
+                            reference,
+                        },
+                        Some(Term::atom("noproc")),
+                    );
+                }
+            }
+            (other, _) => debug!(op = other.op(), "control message not handled yet"),
+        }
+    }
+
+    pub(crate) fn link_down(&self, link: &LinkHandle, reason: &str) {
+        if self.peers.down(&link.peer.peer_name, link.id) {
+            let _ = self.events.send(NodeEvent::Down {
+                node: link.peer.peer_name.clone(),
+                hidden: link.peer.peer_is_hidden(),
+                reason: reason.to_string(),
+            });
+        }
+    }
+
+    fn link_up(
+        self: &Arc<Self>,
+        stream: TcpStream,
+        leftover: bytes::BytesMut,
+        peer: distproto::handshake::Established,
+    ) {
+        let name = peer.peer_name.clone();
+        let hidden = peer.peer_is_hidden();
+        let id = self.next_link.fetch_add(1, Ordering::Relaxed);
+        let link = spawn_link(self.clone(), stream, leftover, peer, id);
+        if self.peers.up(&name, link.clone()) {
+            info!(node = %name, hidden, "nodeup");
+            let _ = self.events.send(NodeEvent::Up { node: name, hidden });
+        } else {
+            link.close("duplicate connection");
+        }
+    }
+}
+
+async fn listen(config: &NodeConfig) -> Result<TcpListener, NodeError> {
+    let (min, max) = (*config.listen_ports.start(), *config.listen_ports.end());
+    let mut last = None;
+    for port in min..=max.max(min) {
+        match TcpListener::bind(("0.0.0.0", port)).await {
+            Ok(listener) => return Ok(listener),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(NodeError::Listen {
+        ports: format!("{min}..={max}"),
+        source: last.unwrap_or_else(|| std::io::Error::other("empty port range")),
+    })
+}
+
+async fn accept_loop(node: Arc<NodeInner>, listener: TcpListener) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, addr)) => {
+                let node = node.clone();
+                tokio::spawn(async move { accept_one(node, stream, addr).await });
+            }
+            Err(e) => {
+                warn!(error = %e, "accept failed");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
+async fn accept_one(node: Arc<NodeInner>, mut stream: TcpStream, addr: std::net::SocketAddr) {
+    let me = node.name.as_str().to_string();
+    let mut proceeded = None::<String>;
+    let mut decide = |hello: &distproto::handshake::PeerHello| {
+        let cookie = node.cookie_for(&hello.name);
+        if hello.name == me {
+            return (Decision::NotAllowed, cookie);
+        }
+        let decision = match node.peers.on_incoming(&me, &hello.name) {
+            AcceptVerdict::Proceed { simultaneous } => {
+                proceeded = Some(hello.name.clone());
+                if simultaneous {
+                    Decision::OkSimultaneous
+                } else {
+                    Decision::Ok
+                }
+            }
+            AcceptVerdict::Refuse => Decision::Nok,
+            AcceptVerdict::Alive => {
+                proceeded = Some(hello.name.clone());
+                Decision::Alive
+            }
+        };
+        (decision, cookie)
+    };
+    let events = node.events.clone();
+    let peers = &node.peers;
+    let mut replace_old = |peer: &str| {
+        if let Some(old) = peers.replace_old(peer) {
+            let _ = events.send(NodeEvent::Down {
+                node: peer.to_string(),
+                hidden: old.peer.peer_is_hidden(),
+                reason: "wait_pending".into(),
+            });
+            old.close("wait_pending");
+        }
+    };
+    let result = accept_handshake(
+        &mut stream,
+        node.local_node(),
+        &mut decide,
+        &mut replace_old,
+        node.config.setup_time,
+    )
+    .await;
+    let proceeded = proceeded.take();
+    match result {
+        Ok((peer, leftover)) => node.link_up(stream, leftover, peer),
+        Err(e) => {
+            warn!(from = %addr, peer = proceeded.as_deref().unwrap_or("?"), error = %e, "incoming connection refused");
+            if let Some(peer) = proceeded {
+                node.peers.failed(&peer, &e.to_string());
+            }
+        }
+    }
+}
+
+async fn connect(node: &Arc<NodeInner>, peer: &str) -> Result<LinkHandle, NodeError> {
+    if peer == node.name.as_str() {
+        return Err(NodeError::SelfConnect(peer.into()));
+    }
+    if !distproto::handshake::is_full_node_name(peer) {
+        return Err(NodeError::BadPeerName(peer.into()));
+    }
+    let mut outcome = match node.peers.connect_or_wait(peer) {
+        Lookup::Up(link) => return Ok(link),
+        Lookup::Wait(rx) => rx,
+        Lookup::Dial(tx) => {
+            let rx = tx.subscribe();
+            tokio::spawn(dial(node.clone(), peer.to_string()));
+            rx
+        }
+    };
+    let wait = async {
+        loop {
+            match &*outcome.borrow_and_update() {
+                Outcome::Up(link) => return Ok(link.clone()),
+                Outcome::Failed(why) => return Err(why.clone()),
+                Outcome::Waiting => {}
+            }
+            if outcome.changed().await.is_err() {
+                return Err("connection attempt abandoned".to_string());
+            }
+        }
+    };
+    match tokio::time::timeout(node.config.setup_time * 2, wait).await {
+        Ok(Ok(link)) => Ok(link),
+        Ok(Err(why)) => Err(NodeError::Connect {
+            peer: peer.into(),
+            why,
+        }),
+        Err(_) => Err(NodeError::Connect {
+            peer: peer.into(),
+            why: "timed out".into(),
+        }),
+    }
+}
+
+async fn dial(node: Arc<NodeInner>, peer: String) {
+    let attempt = async {
+        let port = epmd_link::port_of(&node.config, &peer).await?;
+        let host = peer.split('@').nth(1).unwrap_or("localhost");
+        let mut stream =
+            tokio::time::timeout(node.config.setup_time, TcpStream::connect((host, port)))
+                .await
+                .map_err(|_| "TCP connect timed out".to_string())?
+                .map_err(|e| format!("TCP connect to {host}:{port}: {e}"))?;
+        let result = dial_handshake(
+            &mut stream,
+            node.local_node(),
+            &peer,
+            node.cookie_for(&peer),
+            node.config.setup_time,
+        )
+        .await;
+        Ok::<_, String>((stream, result))
+    };
+    match attempt.await {
+        Ok((stream, Ok((established, leftover)))) => node.link_up(stream, leftover, established),
+        Ok((_, Err(HandshakeFailure::Protocol(HandshakeError::SimultaneousConnectLost)))) => {
+            debug!(%peer, "simultaneous connect: the peer's connection wins");
+            node.peers.lost_simultaneous(&peer);
+            let node = node.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(node.config.setup_time).await;
+                node.peers.failed(
+                    &peer,
+                    "simultaneous connect lost and the peer's connection never came",
+                );
+            });
+        }
+        Ok((_, Err(e))) => {
+            warn!(%peer, error = %e, "cannot connect");
+            node.peers.failed(&peer, &e.to_string());
+        }
+        Err(e) => {
+            warn!(%peer, error = %e, "cannot connect");
+            node.peers.failed(&peer, &e);
+        }
+    }
+}
