@@ -333,11 +333,12 @@ impl Parser {
         }
     }
 
-    /// `fun Module:Function/Arity`.
+    /// `fun Module:Function/Arity`. Reserved words are accepted unquoted here, because OTP's
+    /// `fun_to_list` (and so `~w`) prints them that way: `fun end:foo/0`.
     fn export_fun(&mut self) -> Result<Term, ParseError> {
-        let module = self.atom_token("a module name after 'fun' (fun M:F/A)")?;
+        let module = self.fun_atom("a module name after 'fun' (fun M:F/A)")?;
         self.expect_punct(":", "between module and function in fun M:F/A")?;
-        let function = self.atom_token("a function name in fun M:F/A")?;
+        let function = self.fun_atom("a function name in fun M:F/A")?;
         self.expect_punct("/", "before the arity in fun M:F/A")?;
         let token = self.next()?;
         let arity = match token.tok {
@@ -352,10 +353,11 @@ impl Parser {
         })))
     }
 
-    fn atom_token(&mut self, what: &str) -> Result<Atom, ParseError> {
+    fn fun_atom(&mut self, what: &str) -> Result<Atom, ParseError> {
         let token = self.next()?;
         match token.tok {
-            Tok::Atom(name) => new_atom(&name, token.pos),
+            Tok::Atom(name) | Tok::Reserved(name) => new_atom(&name, token.pos),
+            Tok::Fun => new_atom("fun", token.pos),
             other => Err(ParseError::new(
                 token.pos,
                 format!("expected {what}, found {}", other.describe()),
@@ -828,6 +830,7 @@ mod tests {
             ("<<<<1:3>>/bits, 1:5>>", "<<33>>"),
             ("fun lists:map/2", "fun lists:map/2"),
             ("fun 'A':'b c'/0", "fun 'A':'b c'/0"),
+            ("fun end:'receive'/1", "fun end:receive/1"),
             ("{ok}. % trailing comment", "{ok}"),
             ("% lead\n[1,\n 2]", "[1,2]"),
             ("#Pid<'a@b'.1.2.3>", "#Pid<'a@b'.1.2.3>"),
