@@ -1,7 +1,7 @@
 //! The encoder: [`Term`] to external term format bytes, as OTP 25 (minor_version 1) or OTP 26+
 //! (minor_version 2) `term_to_binary` writes them. Appends to a caller's `Vec<u8>` for reuse.
 
-use num_bigint::Sign;
+use num_bigint::{BigInt, Sign};
 use num_traits::ToPrimitive;
 
 use super::compress;
@@ -145,26 +145,13 @@ impl Encoder<'_> {
                 Ok(())
             }
             Term::Float(f) => self.float(f.0),
-            Term::BigInt(b) => {
-                match b.to_i64() {
-                    Some(i) => self.integer(i),
-                    None => {
-                        let (sign, digits) = b.to_bytes_le();
-                        let sign = u8::from(sign == Sign::Minus);
-                        match u8::try_from(digits.len()) {
-                            Ok(n) => self.out.extend_from_slice(&[SMALL_BIG_EXT, n, sign]),
-                            Err(_) => {
-                                let n = self.len32("bignum", digits.len())?;
-                                self.out.push(LARGE_BIG_EXT);
-                                self.out.extend_from_slice(&n);
-                                self.out.push(sign);
-                            }
-                        }
-                        self.out.extend_from_slice(&digits);
-                    }
+            Term::BigInt(b) => match b.to_i64() {
+                Some(i) => {
+                    self.integer(i);
+                    Ok(())
                 }
-                Ok(())
-            }
+                None => self.bignum(b),
+            },
             Term::Pid(p) => {
                 self.pid(p);
                 Ok(())
@@ -202,6 +189,31 @@ impl Encoder<'_> {
                 .extend_from_slice(&[SMALL_BIG_EXT, n as u8, u8::from(i < 0)]);
             self.out.extend_from_slice(le.get(..n).unwrap_or(&le));
         }
+    }
+
+    /// SMALL_BIG_EXT / LARGE_BIG_EXT: sign byte, then the magnitude little-endian with no high
+    /// zero bytes, written straight from the bigint's digits (no temporary vector).
+    fn bignum(&mut self, b: &BigInt) -> Res<()> {
+        let len = usize::try_from(b.bits().div_ceil(8)).unwrap_or(usize::MAX);
+        let sign = u8::from(b.sign() == Sign::Minus);
+        match u8::try_from(len) {
+            Ok(n) => self.out.extend_from_slice(&[SMALL_BIG_EXT, n, sign]),
+            Err(_) => {
+                let n = self.len32("bignum", len)?;
+                self.out.push(LARGE_BIG_EXT);
+                self.out.extend_from_slice(&n);
+                self.out.push(sign);
+            }
+        }
+        let mut left = len;
+        for digit in b.iter_u64_digits() {
+            let bytes = digit.to_le_bytes();
+            let take = left.min(8);
+            self.out
+                .extend_from_slice(bytes.get(..take).unwrap_or(&bytes));
+            left -= take;
+        }
+        Ok(())
     }
 
     #[inline]

@@ -15,7 +15,8 @@
 //! pub struct Decoder<'a>;   // Decoder::new(&[u8], &DecodeOptions) / Decoder::with_bytes(&Bytes, &DecodeOptions)
 //!                           // .decode_term() -> Result<Term, DecodeError> (no 131), .position() -> usize
 //! pub struct DecodeOptions<'a> { pub max_depth: usize, pub max_size: usize,
-//!                                pub atom_cache: Option<&'a (dyn AtomCacheLookup + Sync)> }   // Default: safe limits
+//!                                pub atom_cache: Option<&'a (dyn AtomCacheLookup + Sync)> }
+//!     // Default: DecodeOptions::DEFAULT_MAX_DEPTH (512), DEFAULT_MAX_SIZE (128 MiB), no atom cache
 //! pub trait AtomCacheLookup { fn lookup(&self, index: u8) -> Option<Atom>; }  // impl for [Atom], Vec<Atom>, [Option<Atom>]
 //! pub struct DecodeError { pub offset: usize, pub inflated: bool, pub kind: DecodeErrorKind }
 //!
