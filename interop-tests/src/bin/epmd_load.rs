@@ -409,7 +409,7 @@ fn raise_nofile() -> u64 {
         }
         libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim);
     }
-    lim.rlim_cur as u64
+    lim.rlim_cur
 }
 
 /// Our daemon, next to this executable; built first when run under cargo.
