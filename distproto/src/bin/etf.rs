@@ -32,17 +32,19 @@ etf encode [FILE]
     as a term: integers (-12, 16#FF, 2#101, 1_000, $a, $\\n), floats (1.5e3), atoms (ok,
     'quoted\\n'), \"strings\" (lists of code points; \"a\" \"b\" concatenates), tuples, lists
     ([1,2|T]), maps (#{{k => v}}), binaries (<<1,2>>, <<\"text\">>, <<\"é\"/utf8>>, <<1:3>>,
-    <<X:Size/little-signed>>, <<1.5/float>>, <<<<1>>/binary>>), fun M:F/A, and the forms below.
+    <<-1:12/little-signed>>, <<1.5/float>>, <<<<1>>/binary>>), fun M:F/A, and the forms below.
     --compressed[=LEVEL]  compress as term_to_binary(T, [{{compressed, LEVEL}}]) (default 6)
     --minor-version N     0, 1 (OTP 25's term_to_binary default) or 2 (default, OTP 26+)
     --hex                 write hexadecimal text instead of raw bytes
 
-Pids, ports, references and local funs, which ~w prints as unreadable #Pid<0.80.0> etc.,
-are printed and read in these forms (NODE and MODULE are quoted atoms; numbers in decimal):
+Pids, ports, references and local funs, which ~w prints as <0.80.0>, #Ref<0.1.2.3> etc.
+(without the node name), are printed and read in these forms (NODE and MODULE are quoted
+atoms; the numbers are decimal):
 {ID_FORMS}
 
 Errors (malformed ETF with its byte offset, or a syntax error as LINE:COLUMN) go to standard
-error and exit with status 1; nothing is written to standard output then.
+error and exit with status 1; nothing is written to standard output then. Usage errors exit
+with status 2.
 "
     )
 }
@@ -216,7 +218,7 @@ fn from_hex(text: &[u8]) -> Result<Vec<u8>, Failure> {
         .copied()
         .filter(|b| !b.is_ascii_whitespace())
         .collect();
-    if digits.len() % 2 != 0 {
+    if digits.len() & 1 == 1 {
         return Err(fail("hex input has an odd number of digits"));
     }
     digits

@@ -5,12 +5,13 @@ use super::atom_text::write_quoted;
 use crate::term::{LocalFun, Pid, Port, Reference};
 
 /// The forms, for `--help` and error messages.
-pub const FORMS: &str = "\
-  #Pid<'NODE'.ID.SERIAL.CREATION>
-  #Port<'NODE'.ID.CREATION>
-  #Ref<'NODE'.CREATION.W1.W2.W3>        (0 to 5 id words, in wire order)
-  #Fun<'MODULE'.ARITY.INDEX.UNIQ.OLD_INDEX.OLD_UNIQ,PID,[FREE_VAR,...]>
-                                        (UNIQ: 32 hex digits, the MD5 of the module)";
+pub const FORMS: &str = concat!(
+    "  #Pid<'NODE'.ID.SERIAL.CREATION>\n",
+    "  #Port<'NODE'.ID.CREATION>\n",
+    "  #Ref<'NODE'.CREATION.W1.W2.W3>        (0 to 5 id words, in wire order)\n",
+    "  #Fun<'MODULE'.ARITY.INDEX.UNIQ.OLD_INDEX.OLD_UNIQ,PID,[FREE_VAR,...]>\n",
+    "                                        (UNIQ: 32 hex digits, the module's MD5)",
+);
 
 pub fn write_pid(out: &mut String, pid: &Pid) {
     out.push_str("#Pid<");

@@ -163,11 +163,7 @@ impl Lexer {
             }
         } else if c == '_' || c.is_ascii_uppercase() || (('À'..='Þ').contains(&c) && c != '×') {
             Tok::Var(self.name())
-        } else if c == '.'
-            && self
-                .peek_char_at(1)
-                .map_or(true, |n| n.is_whitespace() || n == '%')
-        {
+        } else if c == '.' && self.dot_ends_term() {
             self.bump();
             Tok::Dot
         } else if let Some(p) = PUNCT.iter().find(|p| self.looking_at(p)) {
@@ -182,6 +178,14 @@ impl Lexer {
             ));
         };
         Ok(Token { tok, pos })
+    }
+
+    /// A `.` ends the term when white space, a comment or the end of the input follows it.
+    fn dot_ends_term(&self) -> bool {
+        match self.peek_char_at(1) {
+            None => true,
+            Some(n) => n.is_whitespace() || n == '%',
+        }
     }
 
     fn looking_at(&self, text: &str) -> bool {
