@@ -8,6 +8,8 @@ mod ids;
 mod lex;
 mod parse;
 mod print;
+#[cfg(test)]
+mod roundtrip_tests;
 
 pub use ids::FORMS as ID_FORMS;
 pub use parse::{parse_term, ParseError, MAX_BINARY_NESTING, MAX_NESTING};
