@@ -8,10 +8,10 @@ use super::compress;
 use super::float_text;
 use super::tag::*;
 use super::{DecodeError, DecodeErrorKind as Kind, DecodeOptions};
+use crate::term::{Atom, ExportFun, Float, Fun, LocalFun, Map, Pid, Port, Reference, Term};
+
 /// Internal results carry a boxed error so that `Result<Term, _>` stays as small as `Term`.
 type Res<T> = Result<T, Box<DecodeError>>;
-
-use crate::term::{Atom, ExportFun, Float, Fun, LocalFun, Map, Pid, Port, Reference, Term};
 
 /// Decodes terms without the version byte from a byte slice, one after another.
 pub struct Decoder<'a> {
@@ -672,7 +672,8 @@ impl<'a> Decoder<'a> {
     }
 }
 
-/// Decodes a complete external term: 131, then a term or a compressed term.
+/// Decodes a complete external term: 131, then a term or a compressed term. Binaries of a
+/// compressed term share the inflated buffer.
 pub(super) fn decode_external(
     input: &[u8],
     source: Option<&Bytes>,
