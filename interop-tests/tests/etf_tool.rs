@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
 
 use interop_tests::{cargo_bin, compile_erl, free_port, unique_name, ErlNode, ErlOptions, OtpEpmd};
 
@@ -19,10 +20,31 @@ fn node_options() -> ErlOptions {
     }
 }
 
+/// Our `etf` binary, rebuilt once per test run: `cargo test -p interop-tests` alone does not
+/// rebuild another package's binaries, and a stale one would test old code.
+fn etf_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let path = cargo_bin("etf");
+        let profile_dir = path.parent().expect("target/<profile>");
+        let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        cargo.args(["build", "-p", "distproto", "--bin", "etf"]);
+        if profile_dir.file_name().is_some_and(|p| p == "release") {
+            cargo.arg("--release");
+        }
+        if let Some(target) = profile_dir.parent() {
+            cargo.env("CARGO_TARGET_DIR", target);
+        }
+        let status = cargo.status().expect("run cargo build");
+        assert!(status.success(), "cargo build --bin etf failed");
+        path
+    })
+}
+
 /// Runs `etf ARGS` with `stdin` (or nothing) on standard input.
 fn etf(args: &[&str], stdin: Option<&[u8]>) -> Output {
     use std::io::Write;
-    let mut child = Command::new(cargo_bin("etf"))
+    let mut child = Command::new(etf_bin())
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -312,7 +334,8 @@ fn syntax_errors_report_line_and_column_like_erl_parse() {
         (
             "{ok,\n  [1,2,\n   {3 4}]}",
             "expected ',' or '}' after tuple element",
-        ),
+        ), // Columns count characters (a tab is one), as erl_scan does.
+        ("\t{\"ä€\", a b}", "expected ',' or '}' after tuple element"),
     ];
     let dir = tempfile::tempdir().expect("temp dir");
     let mut node = ErlNode::start(node_options());
