@@ -334,7 +334,8 @@ fn syntax_errors_report_line_and_column_like_erl_parse() {
         (
             "{ok,\n  [1,2,\n   {3 4}]}",
             "expected ',' or '}' after tuple element",
-        ), // Columns count characters (a tab is one), as erl_scan does.
+        ),
+        // Columns count characters (a tab is one), as erl_scan does.
         ("\t{\"ä€\", a b}", "expected ',' or '}' after tuple element"),
     ];
     let dir = tempfile::tempdir().expect("temp dir");
