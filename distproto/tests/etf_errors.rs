@@ -409,3 +409,38 @@ fn long_ref_term() -> Term {
         ids: vec![0; 6],
     })
 }
+
+#[test]
+fn runs_of_numbers_stop_at_the_right_place() {
+    let f = |x: f64| Term::float(x).unwrap();
+    let mixed = Term::list(vec![
+        Term::from(1),
+        Term::from(300),
+        Term::from(-5),
+        f(1.5),
+        f(-2.5),
+        Term::atom("a"),
+        Term::from(7),
+        f(0.25),
+    ]);
+    let bytes = etf::encode(&mixed).unwrap();
+    assert_eq!(etf::decode(&bytes).unwrap(), mixed);
+    // A tuple of integers whose last one is cut short.
+    assert!(matches!(
+        kind(&[131, 104, 3, 97, 1, 97, 2, 98, 0, 0]),
+        K::Truncated { .. }
+    ));
+    // A run of floats with an infinity in the middle.
+    let mut floats = vec![131, 104, 3];
+    for x in [1.0f64, f64::INFINITY, 2.0] {
+        floats.push(70);
+        floats.extend(x.to_bits().to_be_bytes());
+    }
+    assert_eq!(kind(&floats), K::NotFinite);
+    // A list whose length ends the run before more integers that belong to the tail.
+    let improper = [131, 108, 0, 0, 0, 2, 97, 1, 97, 2, 97, 3];
+    assert_eq!(
+        etf::decode(&improper).unwrap(),
+        Term::improper_list(vec![Term::from(1), Term::from(2)], Term::from(3))
+    );
+}

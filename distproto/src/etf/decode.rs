@@ -240,6 +240,99 @@ impl<'a> Decoder<'a> {
         self.element_with(|t| items.push(t))
     }
 
+    /// Decodes `n` terms onto the end of `items`, runs of numbers in tight loops of their own
+    /// (see [`Decoder::integer_run`] and [`Decoder::float_run`]).
+    fn push_elements(&mut self, items: &mut Vec<Term>, n: usize) -> Res<()> {
+        let mut left = n;
+        while left > 0 {
+            left -= self.integer_run(items, left);
+            left -= self.float_run(items, left);
+            if left > 0 {
+                self.push_element(items)?;
+                left -= 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Decodes the run of up to `max` integers (SMALL_INTEGER_EXT, INTEGER_EXT) at the cursor
+    /// onto `items` and returns its length. The run is measured first, `items` grown with zeros,
+    /// then the values written into place: building each `Term` on the stack and pushing it
+    /// costs a store-forwarding stall per element, which this avoids.
+    fn integer_run(&mut self, items: &mut Vec<Term>, max: usize) -> usize {
+        let input: &'a [u8] = self.input;
+        let start = self.pos;
+        let mut end = start;
+        let mut count = 0;
+        while count < max {
+            let size = match input.get(end) {
+                Some(&SMALL_INTEGER_EXT) => 2,
+                Some(&INTEGER_EXT) => 5,
+                _ => break,
+            };
+            if end + size > input.len() {
+                break;
+            }
+            end += size;
+            count += 1;
+        }
+        if count < 2 {
+            return 0;
+        }
+        let base = items.len();
+        items.resize_with(base + count, || Term::Integer(0));
+        let mut at = start;
+        for slot in items.iter_mut().skip(base) {
+            if let Term::Integer(x) = slot {
+                match input.get(at..) {
+                    Some([SMALL_INTEGER_EXT, b, ..]) => {
+                        *x = i64::from(*b);
+                        at += 2;
+                    }
+                    Some([INTEGER_EXT, b0, b1, b2, b3, ..]) => {
+                        *x = i64::from(i32::from_be_bytes([*b0, *b1, *b2, *b3]));
+                        at += 5;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        self.pos = end;
+        count
+    }
+
+    /// Like [`Decoder::integer_run`], for finite NEW_FLOAT_EXT floats.
+    fn float_run(&mut self, items: &mut Vec<Term>, max: usize) -> usize {
+        let input: &'a [u8] = self.input;
+        let start = self.pos;
+        let mut end = start;
+        let mut count = 0;
+        while count < max {
+            match input.get(end..end + 9) {
+                Some([NEW_FLOAT_EXT, body @ ..]) if float_body(body).is_finite() => {}
+                _ => break,
+            }
+            end += 9;
+            count += 1;
+        }
+        if count < 2 {
+            return 0;
+        }
+        let base = items.len();
+        items.resize_with(base + count, || Term::Float(Float(0.0)));
+        for (slot, chunk) in items
+            .iter_mut()
+            .skip(base)
+            .zip(input.get(start..end).unwrap_or_default().chunks_exact(9))
+        {
+            if let (Term::Float(f), Some(body)) = (slot, chunk.get(1..)) {
+                f.0 = float_body(body);
+            }
+        }
+        self.pos = end;
+        count
+    }
+
     /// Decodes one term. Containers recurse through here, so this frame is kept small: scalars
     /// are decoded in [`Decoder::scalar`], out of line.
     fn term(&mut self) -> Res<Term> {
@@ -274,9 +367,7 @@ impl<'a> Decoder<'a> {
             STRING_EXT => {
                 let n = usize::from(self.u16()?);
                 let bytes = self.take(n)?;
-                Ok(Term::List(
-                    bytes.iter().map(|&b| Term::Integer(i64::from(b))).collect(),
-                ))
+                Ok(Term::List(byte_list(Vec::new(), bytes)))
             }
             BINARY_EXT => {
                 let n = self.len32()?;
@@ -327,9 +418,7 @@ impl<'a> Decoder<'a> {
         self.check_room(n, 1)?;
         self.enter(start)?;
         let mut items = Vec::with_capacity(n);
-        for _ in 0..n {
-            self.push_element(&mut items)?;
-        }
+        self.push_elements(&mut items, n)?;
         self.depth -= 1;
         Ok(Term::Tuple(items))
     }
@@ -344,9 +433,7 @@ impl<'a> Decoder<'a> {
             // Each element takes at least one byte, and the tail one more.
             self.check_room(n.saturating_add(1), 1)?;
             items.reserve(n);
-            for _ in 0..n {
-                self.push_element(&mut items)?;
-            }
+            self.push_elements(&mut items, n)?;
             match self.input.get(self.pos) {
                 Some(&NIL_EXT) => {
                     self.pos += 1;
@@ -359,7 +446,7 @@ impl<'a> Decoder<'a> {
                     self.pos += 1;
                     let n = usize::from(self.u16()?);
                     let bytes = self.take(n)?;
-                    items.extend(bytes.iter().map(|&b| Term::Integer(i64::from(b))));
+                    items = byte_list(items, bytes);
                     break;
                 }
                 _ => {
@@ -670,6 +757,30 @@ impl<'a> Decoder<'a> {
             free_vars,
         }))))
     }
+}
+
+/// The float in the 8 big-endian bytes of a NEW_FLOAT_EXT body (NaN for a short body).
+fn float_body(body: &[u8]) -> f64 {
+    let mut bits = [0u8; 8];
+    if body.len() != 8 {
+        return f64::NAN;
+    }
+    bits.copy_from_slice(body);
+    f64::from_be_bytes(bits)
+}
+
+/// Appends the bytes of a STRING_EXT to `items` as integers, written in place (see
+/// [`Decoder::integer_run`] for why not `push`/`collect`).
+fn byte_list(mut items: Vec<Term>, bytes: &[u8]) -> Vec<Term> {
+    let base = items.len();
+    items.reserve_exact(bytes.len());
+    items.resize_with(base + bytes.len(), || Term::Integer(0));
+    for (slot, b) in items.iter_mut().skip(base).zip(bytes) {
+        if let Term::Integer(x) = slot {
+            *x = i64::from(*b);
+        }
+    }
+    items
 }
 
 /// Decodes a complete external term: 131, then a term or a compressed term. Binaries of a
