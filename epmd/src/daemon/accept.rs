@@ -13,7 +13,7 @@ use std::time::Duration;
 use tokio::io::unix::AsyncFd;
 use tokio::io::AsyncWriteExt;
 use tokio::io::Interest;
-use tracing::{debug, warn};
+use tracing::{debug, warn, Instrument};
 
 /// Connections accepted per wake-up before yielding to other tasks.
 const ACCEPT_BATCH: usize = 64;
@@ -54,13 +54,14 @@ pub async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
             return;
         }
     };
+    let mut frame = RequestFrame::new();
     loop {
         let Ok(mut ready) = listener.readable().await else {
             return;
         };
         for _ in 0..ACCEPT_BATCH {
             match accept4(listener.get_ref()) {
-                Ok((stream, peer)) => dispatch(stream, peer, &shared).await,
+                Ok((stream, peer)) => dispatch(stream, peer, &shared, &mut frame).await,
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                     ready.clear_ready();
                     break;
@@ -81,13 +82,18 @@ pub async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
-async fn dispatch(stream: std::net::TcpStream, peer: SocketAddr, shared: &Arc<Shared>) {
+async fn dispatch(
+    stream: std::net::TcpStream,
+    peer: SocketAddr,
+    shared: &Arc<Shared>,
+    frame: &mut RequestFrame,
+) {
     let conn = shared.next_conn();
     if let Some(delay) = shared.config.delay_accept {
         tokio::time::sleep(delay).await;
     }
     let fast = if shared.config.delay_write.is_none() {
-        try_serve(&stream, peer, shared, conn)
+        try_serve(&stream, peer, shared, conn, frame)
     } else {
         FastPath::Pending(RequestFrame::new())
     };
@@ -108,9 +114,11 @@ async fn dispatch(stream: std::net::TcpStream, peer: SocketAddr, shared: &Arc<Sh
             tokio::spawn(connection::serve(stream, peer, shared, conn, frame));
         }
         FastPath::Decided(outcome, closed) => {
-            tokio::spawn(async move {
-                connection::carry_out(stream, &shared, conn, outcome, closed).await
-            });
+            let span = tracing::debug_span!("conn", id = conn, %peer);
+            tokio::spawn(
+                async move { connection::carry_out(stream, &shared, conn, outcome, closed).await }
+                    .instrument(span),
+            );
         }
         FastPath::WriteRest(rest) => {
             tokio::spawn(async move {

@@ -4,7 +4,7 @@
 use super::state::Shared;
 use crate::access::is_local_peer;
 use crate::handler::{Outcome, RequestContext};
-use crate::protocol::{FrameStatus, RequestFrame, INBUF_SIZE};
+use crate::protocol::{FrameStatus, RequestFrame, ALIVE2_REQ, INBUF_SIZE};
 use crate::registry::{ConnId, RegisterError};
 use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
@@ -15,10 +15,12 @@ use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 use tracing::{debug, info, warn, Instrument};
 
-/// The request context for a connection; `getsockname` only when the peer is not loopback.
+/// The request context for a connection; `getsockname` only when the peer is not loopback,
+/// the clock only for registrations (the creation seed).
 pub fn context(
     shared: &Shared,
     conn: ConnId,
+    payload: &[u8],
     fd: i32,
     peer: SocketAddr,
     local_addr: impl FnOnce() -> std::io::Result<SocketAddr>,
@@ -32,10 +34,14 @@ pub fn context(
         epmd_port: shared.config.reply_port(),
         conn,
         fd,
-        now_unix: SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0),
+        now_unix: if payload.first() == Some(&ALIVE2_REQ) {
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0)
+        } else {
+            0
+        },
     }
 }
 
@@ -54,9 +60,14 @@ pub async fn serve(
         let Some(frame) = read_request(&mut stream, &shared, frame).await else {
             return;
         };
-        let ctx = context(&shared, conn, stream.as_raw_fd(), peer, || {
-            stream.local_addr()
-        });
+        let ctx = context(
+            &shared,
+            conn,
+            frame.payload(),
+            stream.as_raw_fd(),
+            peer,
+            || stream.local_addr(),
+        );
         let (outcome, closed) = shared.handle(frame.payload(), &ctx);
         drop(frame);
         carry_out(stream, &shared, conn, outcome, closed).await

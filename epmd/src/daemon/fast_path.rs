@@ -24,9 +24,16 @@ pub enum FastPath {
     WriteRest(Bytes),
 }
 
-/// Tries to serve `stream` (non-blocking) right now.
-pub fn try_serve(stream: &TcpStream, peer: SocketAddr, shared: &Shared, conn: ConnId) -> FastPath {
-    let mut frame = RequestFrame::new();
+/// Tries to serve `stream` (non-blocking) right now, reading into `frame` (a buffer reused
+/// across connections; taken over by the async path when the request is incomplete).
+pub fn try_serve(
+    stream: &TcpStream,
+    peer: SocketAddr,
+    shared: &Shared,
+    conn: ConnId,
+    frame: &mut RequestFrame,
+) -> FastPath {
+    frame.reset();
     let mut reader = stream;
     loop {
         match reader.read(frame.spare()) {
@@ -42,7 +49,9 @@ pub fn try_serve(stream: &TcpStream, peer: SocketAddr, shared: &Shared, conn: Co
                     return FastPath::Done;
                 }
             },
-            Err(e) if e.kind() == ErrorKind::WouldBlock => return FastPath::Pending(frame),
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                return FastPath::Pending(std::mem::take(frame))
+            }
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
             Err(e) => {
                 debug!(conn, %peer, error = %e, "error in read");
@@ -50,9 +59,14 @@ pub fn try_serve(stream: &TcpStream, peer: SocketAddr, shared: &Shared, conn: Co
             }
         }
     }
-    let ctx = super::connection::context(shared, conn, stream.as_raw_fd(), peer, || {
-        stream.local_addr()
-    });
+    let ctx = super::connection::context(
+        shared,
+        conn,
+        frame.payload(),
+        stream.as_raw_fd(),
+        peer,
+        || stream.local_addr(),
+    );
     let (outcome, closed) = shared.handle(frame.payload(), &ctx);
     match outcome {
         Outcome::Close(why) => {

@@ -80,6 +80,12 @@ impl RequestFrame {
         }
     }
 
+    /// Empties the frame for the next request, keeping its buffer.
+    pub fn reset(&mut self) {
+        self.got = 0;
+        self.want = None;
+    }
+
     /// Copies bytes in as if read from a socket (tests and fuzzing); returns how many were used.
     pub fn feed(&mut self, bytes: &[u8]) -> (usize, Result<FrameStatus, FrameError>) {
         let spare = self.spare();
