@@ -117,6 +117,8 @@ impl Encoder<'_> {
                 self.atom(a);
                 Ok(())
             }
+            Term::Binary(data) => self.binary(data),
+            Term::Float(f) => self.float(f.0),
             other => self.term(other),
         }
     }
@@ -154,13 +156,7 @@ impl Encoder<'_> {
                 self.atom(a);
                 Ok(())
             }
-            Term::Binary(data) => {
-                let len = self.len32("binary", data.len())?;
-                self.out.push(BINARY_EXT);
-                self.out.extend_from_slice(&len);
-                self.out.extend_from_slice(data);
-                Ok(())
-            }
+            Term::Binary(data) => self.binary(data),
             Term::Float(f) => self.float(f.0),
             Term::BigInt(b) => match b.to_i64() {
                 Some(i) => {
@@ -271,6 +267,15 @@ impl Encoder<'_> {
             }
             None => self.out.extend_from_slice(atom.as_bytes()),
         }
+    }
+
+    #[inline]
+    fn binary(&mut self, data: &[u8]) -> Res<()> {
+        let len = self.len32("binary", data.len())?;
+        self.out.push(BINARY_EXT);
+        self.out.extend_from_slice(&len);
+        self.out.extend_from_slice(data);
+        Ok(())
     }
 
     fn float(&mut self, value: f64) -> Res<()> {
