@@ -2,12 +2,13 @@
 //! the encodings of integer, float and UTF segments, as the BEAM constructs them.
 
 use bytes::Bytes;
-use num_bigint::BigInt;
+use num_bigint::{BigInt, Sign};
 
 use crate::term::{BitString, Term};
 
-/// The largest binary a literal may build (bits), so `<<0:99999999999>>` cannot exhaust memory.
-pub const MAX_BITS: u64 = 1 << 30;
+/// The largest binary a literal may build (bits; 16 MiB), so `<<0:99999999999>>` cannot exhaust
+/// memory or time.
+pub const MAX_BITS: u64 = 1 << 27;
 
 /// Bits appended most significant first.
 #[derive(Default)]
@@ -34,9 +35,30 @@ impl BitWriter {
         self.bits += 1;
     }
 
+    /// Appends `n` copies of `bit`, a whole byte at a time where possible.
+    fn push_fill(&mut self, bit: bool, mut n: u64) {
+        while n > 0 && self.bits % 8 != 0 {
+            self.push_bit(bit);
+            n -= 1;
+        }
+        let whole = n / 8;
+        let byte = if bit { 0xff } else { 0 };
+        self.bytes
+            .extend(std::iter::repeat(byte).take(whole as usize));
+        self.bits += whole * 8;
+        for _ in 0..n % 8 {
+            self.push_bit(bit);
+        }
+    }
+
     /// Appends the low `size` bits of `value` (two's complement), big-endian.
     pub fn push_int_big(&mut self, value: &BigInt, size: u64) {
-        for i in (0..size).rev() {
+        // Bits above the value's own width (with its sign bit) are all copies of the sign.
+        let width = value.bits() + 1;
+        if size > width {
+            self.push_fill(value.sign() == Sign::Minus, size - width);
+        }
+        for i in (0..size.min(width)).rev() {
             self.push_bit(value.bit(i));
         }
     }
@@ -44,8 +66,14 @@ impl BitWriter {
     /// Appends the low `size` bits of `value` little-endian: whole bytes from the least significant
     /// up, then the remaining high bits (`<<16#ABC:12/little>>` is `<<16#BC,16#A:4>>`).
     pub fn push_int_little(&mut self, value: &BigInt, size: u64) {
+        let width = value.bits() + 1;
+        let negative = value.sign() == Sign::Minus;
         let whole = size / 8;
         for byte in 0..whole {
+            if byte * 8 >= width {
+                self.push_fill(negative, 8);
+                continue;
+            }
             for i in (0..8).rev() {
                 self.push_bit(value.bit(byte * 8 + i));
             }
@@ -55,8 +83,20 @@ impl BitWriter {
         }
     }
 
-    /// Appends all bits of another bitstring (`bits` of them).
+    /// Appends the first `bits` bits of `data` (a binary or bitstring).
     pub fn push_bits(&mut self, data: &[u8], bits: u64) {
+        let whole = (bits / 8) as usize;
+        if self.bits % 8 == 0 {
+            if let Some(bytes) = data.get(..whole) {
+                self.bytes.extend_from_slice(bytes);
+                self.bits += whole as u64 * 8;
+                for i in whole as u64 * 8..bits {
+                    let byte = data.get((i / 8) as usize).copied().unwrap_or(0);
+                    self.push_bit(byte & (0x80 >> (i % 8)) != 0);
+                }
+                return;
+            }
+        }
         for i in 0..bits {
             let byte = data.get((i / 8) as usize).copied().unwrap_or(0);
             self.push_bit(byte & (0x80 >> (i % 8)) != 0);
@@ -131,5 +171,29 @@ mod tests {
                 bits: 4
             })
         );
+    }
+
+    #[test]
+    fn wide_fields_sign_extend() {
+        let mut w = BitWriter::default();
+        w.push_int_big(&BigInt::from(1), 3);
+        w.push_int_big(&BigInt::from(-2), 21);
+        w.push_int_little(&BigInt::from(-2), 24);
+        w.push_int_big(&BigInt::from(0x1234), 16);
+        w.push_bits(&[0xab, 0xc0], 12);
+        w.push_bits(&[0xff], 4);
+        let want = vec![
+            0b0011_1111,
+            0xff,
+            0xfe,
+            0xfe,
+            0xff,
+            0xff,
+            0x12,
+            0x34,
+            0xab,
+            0xcf,
+        ];
+        assert_eq!(w.into_term(), Term::Binary(Bytes::from(want)));
     }
 }

@@ -702,6 +702,9 @@ fn put_segment(
             if take > len {
                 return err("the binary is shorter than the segment size");
             }
+            if out.bit_len().saturating_add(take) > MAX_BITS {
+                return err("binary literal too large");
+            }
             if spec.kind == SegType::Binary && take % 8 != 0 {
                 return err("a binary segment must be a whole number of bytes; use /bits");
             }
@@ -865,6 +868,10 @@ mod tests {
             ("1.0e999", "1:1: float 1.0e999 is out of range (OTP floats are finite)"),
             ("<<1:3/foo>>", "1:7: unknown type specifier 'foo'; use integer, float, binary, bits, utf8, utf16, utf32, signed, unsigned, big, little, unit:N"),
             ("~", "1:1: unexpected character '~'; expected the start of a term"),
+            (
+                "<<0:134217728, <<1:8>>/binary>>",
+                "1:24: binary literal too large",
+            ),
         ];
         for (text, message) in cases {
             assert_eq!(round(text), format!("ERROR {message}"), "parsing {text:?}");
