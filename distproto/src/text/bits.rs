@@ -37,14 +37,13 @@ impl BitWriter {
 
     /// Appends `n` copies of `bit`, a whole byte at a time where possible.
     fn push_fill(&mut self, bit: bool, mut n: u64) {
-        while n > 0 && self.bits % 8 != 0 {
+        while n > 0 && self.bits & 7 != 0 {
             self.push_bit(bit);
             n -= 1;
         }
         let whole = n / 8;
         let byte = if bit { 0xff } else { 0 };
-        self.bytes
-            .extend(std::iter::repeat(byte).take(whole as usize));
+        self.bytes.resize(self.bytes.len() + whole as usize, byte);
         self.bits += whole * 8;
         for _ in 0..n % 8 {
             self.push_bit(bit);
@@ -86,7 +85,7 @@ impl BitWriter {
     /// Appends the first `bits` bits of `data` (a binary or bitstring).
     pub fn push_bits(&mut self, data: &[u8], bits: u64) {
         let whole = (bits / 8) as usize;
-        if self.bits % 8 == 0 {
+        if self.bits & 7 == 0 {
             if let Some(bytes) = data.get(..whole) {
                 self.bytes.extend_from_slice(bytes);
                 self.bits += whole as u64 * 8;
