@@ -228,6 +228,12 @@ impl<'a> Decoder<'a> {
                     return Ok(());
                 }
             }
+            Some([BINARY_EXT, b0, b1, b2, b3, ..]) => {
+                self.pos = pos + 5;
+                let n = u32::from_be_bytes([*b0, *b1, *b2, *b3]) as usize;
+                put(Term::Binary(self.binary(n)?));
+                return Ok(());
+            }
             _ => {}
         }
         put(self.term()?);
