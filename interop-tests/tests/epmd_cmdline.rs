@@ -1,5 +1,5 @@
 //! The daemon's command line and environment, ours against OTP's: usage errors, "already running",
-//! ERL_EPMD_PORT / ERL_EPMD_ADDRESS / ERL_EPMD_RELAXED_COMMAND_CHECK, and -address binding.
+//! ERL_EPMD_PORT / _ADDRESS / _RELAXED_COMMAND_CHECK, -address binding and -daemon detaching.
 
 use interop_tests::epmd_script::{poll, request};
 use interop_tests::epmd_wire;
@@ -182,4 +182,62 @@ fn unbindable_address_fails_like_otp() {
         &strings(&["-port", &p.to_string(), "-address", "192.0.2.1"]),
         p,
     );
+}
+
+/// A detached daemon found by its listening port; stopped with KILL_REQ, or SIGKILL to the pid
+/// that `ss` reports for the port if it does not go.
+struct Detached {
+    port: u16,
+}
+
+impl Drop for Detached {
+    fn drop(&mut self) {
+        let addr = SocketAddr::from(([127, 0, 0, 1], self.port));
+        let _ = request(addr, &epmd_wire::kill());
+        let down = poll(Duration::from_secs(3), || {
+            TcpStream::connect(("127.0.0.1", self.port)).is_err()
+        });
+        if !down {
+            let out = Command::new("ss")
+                .args(["-ltnpH", &format!("sport = :{}", self.port)])
+                .output();
+            let text = out.map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
+            for pid in text.unwrap_or_default().split("pid=").skip(1) {
+                if let Ok(pid) = pid.split(',').next().unwrap_or("").parse::<i32>() {
+                    // SAFETY: kill(2) on the pid listening on our private port (our daemon).
+                    unsafe { libc::kill(pid, libc::SIGKILL) };
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn daemon_flag_detaches_like_otp() {
+    let mut seen = Vec::new();
+    for kind in [EpmdKind::Otp, EpmdKind::under_test()] {
+        let port = free_port();
+        let _detached = Detached { port };
+        let started = run_to_exit(
+            kind,
+            &strings(&["-port", &port.to_string(), "-daemon"]),
+            &[],
+            port,
+        );
+        let up = poll(Duration::from_secs(5), || {
+            TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let names = request(addr, &epmd_wire::names()).unwrap_or_default();
+        let kill = request(addr, &epmd_wire::kill()).unwrap_or_default();
+        let down = poll(Duration::from_secs(5), || {
+            TcpStream::connect(("127.0.0.1", port)).is_err()
+        });
+        seen.push(format!(
+            "{started}\nlistening: {up}\nnames port ok: {}\nkill: {:?}\ndown: {down}",
+            names == (port as u32).to_be_bytes(),
+            String::from_utf8_lossy(&kill)
+        ));
+    }
+    assert_eq!(seen[1], seen[0], "-daemon: ours vs OTP");
 }
