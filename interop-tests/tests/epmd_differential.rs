@@ -187,6 +187,7 @@ fn cases() -> Vec<Case> {
         case("slow_port_please", &[], vec![reg(0, "foo", 5555), open(1), slow(1, port_please(b"foo"), 150), reply(1)]),
         case("slow_alive2", &[], vec![open(0), slow(0, alive2(5555, "foo"), 60), recv(0, 6), ask(1, names())]),
         case("slow_client_keeps_idle_timer_fresh", FAST_IDLE, vec![reg(0, "foo", 5555), open(1), slow(1, port_please(b"foo"), 1000), reply(1)]),
+        case("delay_write_holds_the_reply", &["-delay_write", "1"], vec![open(0), send(0, names()), silent(0, 500), reply(0)]),
         case("idle_empty_closed_by_timeout", FAST_IDLE, vec![open(0), idle_closed(0, 1, 8)]),
         case("idle_partial_closed_by_timeout", FAST_IDLE, vec![open(0), send(0, vec![0, 9, b'z']), idle_closed(0, 1, 8)]),
         case("idle_registration_kept", FAST_IDLE, vec![reg(0, "foo", 5555), silent(0, 4500), ask(1, port_please(b"foo"))]),
