@@ -85,3 +85,74 @@ fn erl_notices_a_stalled_rust_node_after_net_ticktime() {
         "nodedown after {waited:?}"
     );
 }
+
+#[test]
+fn elixir_connects_lists_pings_and_calls_the_echo_node() {
+    let epmd = OtpEpmd::start(free_port(), &[]);
+    let cookie = unique_name("cookie");
+    let (_echo, name) = start_echo(&epmd, &cookie, &[]);
+    let home = tempfile::tempdir().expect("temp HOME");
+    let script = format!(
+        r#"IO.inspect(Node.connect(:"{name}")); IO.inspect(Node.list()); IO.inspect(Node.ping(:"{name}")); send({{:echo, :"{name}"}}, {{self(), :hi}}); receive do m -> IO.inspect(m) after 5000 -> IO.inspect(:timeout) end"#
+    );
+    let output = Command::new("elixir")
+        .args([
+            "--sname",
+            &unique_name("iex"),
+            "--cookie",
+            &cookie,
+            "--erl",
+            "-start_epmd false",
+            "-e",
+            &script,
+        ])
+        .env("ERL_EPMD_PORT", epmd.port.to_string())
+        .env("HOME", home.path())
+        .current_dir(home.path())
+        .output()
+        .expect("run elixir (apt-get install elixir)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        stdout,
+        format!("true\n[:{name}]\n:pong\n:hi\n"),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn a_wrong_cookie_is_logged_with_the_peer_name_and_the_node_keeps_serving() {
+    let epmd = OtpEpmd::start(free_port(), &[]);
+    let cookie = unique_name("cookie");
+    let name = format!("{}@localhost", unique_name("echo"));
+    let log = tempfile::NamedTempFile::new().expect("log file");
+    let mut cmd = Command::new(cargo_example("node", "echo"));
+    cmd.args([
+        "--sname",
+        &name,
+        "--cookie",
+        &cookie,
+        "--epmd-port",
+        &epmd.port.to_string(),
+    ]);
+    cmd.stdout(Stdio::piped())
+        .stderr(log.reopen().expect("log handle"));
+    let mut guard = ChildGuard::spawn("echo", &mut cmd).expect("start the echo example");
+    let mut line = String::new();
+    BufReader::new(guard.child_mut().stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("ready line");
+
+    let mut intruder = erl(&epmd, "wrong-cookie");
+    let intruder_name = intruder.eval("node().");
+    assert_eq!(intruder.eval(&format!("net_adm:ping('{name}').")), "pang");
+    let mut friend = erl(&epmd, &cookie);
+    assert_eq!(friend.eval(&format!("net_adm:ping('{name}').")), "pong");
+    let logged = std::fs::read_to_string(log.path()).expect("read log");
+    let refusal = logged
+        .lines()
+        .find(|l| l.contains("cookie mismatch"))
+        .unwrap_or_else(|| panic!("no refusal logged: {logged}"));
+    assert!(refusal.contains(&intruder_name), "{refusal}");
+    assert!(!logged.contains(&cookie), "the cookie must never be logged");
+}
