@@ -125,6 +125,49 @@ pub fn bits_of(term: &Term) -> Option<(&[u8], u64)> {
     }
 }
 
+/// The IEEE half-precision bits of `value`, rounded to nearest even as the BEAM does for
+/// `<<F:16/float>>`; values too large become infinity, as in OTP 25.
+pub fn f16_bits(value: f64) -> u16 {
+    let bits = value.to_bits();
+    let sign = ((bits >> 63) as u16) << 15;
+    let raw_exponent = ((bits >> 52) & 0x7ff) as i64;
+    let fraction = bits & ((1u64 << 52) - 1);
+    if raw_exponent == 0 {
+        return sign; // zero, or a double subnormal: far below half precision
+    }
+    let exponent = raw_exponent - 1023;
+    if exponent > 15 {
+        return sign | 0x7c00;
+    }
+    // The significand with its implicit 1, and how many of its 53 bits half precision drops.
+    let significand = u128::from(fraction | (1u64 << 52));
+    let (biased, shift) = if exponent >= -14 {
+        ((exponent + 15) as u16, 42u32)
+    } else {
+        (0, (42 + (-14 - exponent)) as u32)
+    };
+    let rounded = if shift >= 64 {
+        0
+    } else {
+        let kept = significand >> shift;
+        let rest = significand & ((1u128 << shift) - 1);
+        let half = 1u128 << (shift - 1);
+        if rest > half || (rest == half && kept & 1 == 1) {
+            kept + 1
+        } else {
+            kept
+        }
+    };
+    // For normal numbers `rounded` includes the implicit bit (1024..=2048); adding the exponent
+    // field carries into it naturally, and a carry past 30 gives infinity (0x7c00).
+    let encoded = if biased == 0 {
+        rounded as u16
+    } else {
+        ((u32::from(biased - 1) << 10) + rounded as u32).min(0x7c00) as u16
+    };
+    sign | encoded
+}
+
 /// UTF-8/16/32 encodings of one code point; `None` for surrogates and values above 10FFFF.
 pub fn utf_units(code: &BigInt, width: u8, little: bool) -> Option<Vec<u8>> {
     let code = u32::try_from(code).ok()?;
@@ -170,6 +213,29 @@ mod tests {
                 bits: 4
             })
         );
+    }
+
+    #[test]
+    fn half_floats_round_as_the_beam() {
+        // From OTP 25: <<F:16/float>> for each F.
+        let cases: &[(f64, u16)] = &[
+            (1.5, 0x3e00),
+            (65504.0, 0x7bff),
+            (65519.0, 0x7bff),
+            (65520.0, 0x7c00),
+            (1.0e10, 0x7c00),
+            (1.0e-8, 0),
+            (5.960464477539063e-8, 1),
+            (2.98023223876953125e-8, 0),
+            (3.0e-8, 1),
+            (-0.0, 0x8000),
+            (1.00048828125, 0x3c00),
+            (1.00146484375, 0x3c02),
+            (6.1e-5, 0x03ff),
+        ];
+        for &(value, bits) in cases {
+            assert_eq!(f16_bits(value), bits, "{value}");
+        }
     }
 
     #[test]

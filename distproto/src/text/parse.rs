@@ -6,7 +6,7 @@ use std::fmt;
 use num_bigint::BigInt;
 use num_traits::ToPrimitive;
 
-use super::bits::{bits_of, utf_units, BitWriter, MAX_BITS};
+use super::bits::{bits_of, f16_bits, utf_units, BitWriter, MAX_BITS};
 use super::lex::{Lexer, Pos, Tok, Token};
 use crate::term::{Atom, ExportFun, Float, Fun, LocalFun, Map, Pid, Port, Reference, Term};
 
@@ -686,7 +686,9 @@ fn put_segment(
                 (64, true) => f.to_le_bytes().to_vec(),
                 (32, false) => (f as f32).to_be_bytes().to_vec(),
                 (32, true) => (f as f32).to_le_bytes().to_vec(),
-                _ => return err("float segments must be 32 or 64 bits in this tool"),
+                (16, false) => f16_bits(f).to_be_bytes().to_vec(),
+                (16, true) => f16_bits(f).to_le_bytes().to_vec(),
+                _ => return err("float segments must be 16, 32 or 64 bits"),
             };
             out.push_bits(&raw, raw.len() as u64 * 8);
         }
