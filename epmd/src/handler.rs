@@ -67,6 +67,39 @@ pub enum Outcome {
     Kill,
 }
 
+impl Outcome {
+    /// A short description for logs.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Outcome::Close(_) => "closed without reply",
+            Outcome::Reply(_) => "replied",
+            Outcome::Alive2 {
+                registered: Some(_),
+                ..
+            } => "registered",
+            Outcome::Alive2 { .. } => "registration refused",
+            Outcome::Stop {
+                stopped: Some(_), ..
+            } => "stopped a node",
+            Outcome::Stop { .. } => "stop: no such node",
+            Outcome::Kill => "killing the daemon",
+        }
+    }
+}
+
+/// OTP's name for a request code, for logs.
+pub fn request_name(code: Option<u8>) -> &'static str {
+    match code {
+        Some(ALIVE2_REQ) => "ALIVE2_REQ",
+        Some(PORT_PLEASE2_REQ) => "PORT2_REQ",
+        Some(NAMES_REQ) => "NAMES_REQ",
+        Some(DUMP_REQ) => "DUMP_REQ",
+        Some(KILL_REQ) => "KILL_REQ",
+        Some(STOP_REQ) => "STOP_REQ",
+        _ => "garbage",
+    }
+}
+
 fn needs_local_peer(code: u8) -> Option<&'static str> {
     match code {
         ALIVE2_REQ => Some("ALIVE2_REQ"),

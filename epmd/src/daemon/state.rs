@@ -2,7 +2,7 @@
 //! (for STOP_REQ). Every registry change happens under one short lock, never across an await.
 
 use crate::config::DaemonConfig;
-use crate::handler::{do_request, Outcome, RequestContext};
+use crate::handler::{do_request, request_name, Outcome, RequestContext};
 use crate::registry::{ConnId, Registry, RegistryLimits};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -57,6 +57,12 @@ impl Shared {
         }
         let mut st = self.lock();
         let outcome = do_request(&mut st.registry, payload, ctx);
+        tracing::debug!(
+            conn = ctx.conn,
+            request = request_name(payload.first().copied()),
+            "{}",
+            outcome.describe()
+        );
         let mut closed = None;
         match &outcome {
             Outcome::Alive2 {
