@@ -51,8 +51,8 @@ pub fn plan(addresses: Option<&str>, port: u16) -> Result<Vec<ListenSpec>, Daemo
     Ok(specs)
 }
 
-/// A listening socket: SO_REUSEADDR, v6-only for IPv6, non-blocking, backlog SOMAXCONN.
-pub fn bind_one(addr: SocketAddr) -> std::io::Result<TcpListener> {
+/// A bound socket: SO_REUSEADDR, v6-only for IPv6, non-blocking; not yet listening.
+pub fn bind_one(addr: SocketAddr) -> std::io::Result<Socket> {
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
     socket.set_reuse_address(true)?;
     if addr.is_ipv6() {
@@ -60,19 +60,17 @@ pub fn bind_one(addr: SocketAddr) -> std::io::Result<TcpListener> {
     }
     socket.set_nonblocking(true)?;
     socket.bind(&addr.into())?;
-    socket.listen(libc::SOMAXCONN)?;
-    Ok(socket.into())
+    Ok(socket)
 }
 
-/// Opens every planned socket; EADDRINUSE on any means another epmd runs there.
+/// Opens every planned socket; EADDRINUSE on any means another epmd runs there. All sockets are
+/// bound first, then listen in reverse order, so that once the loopback address accepts
+/// connections every other address does too.
 pub fn bind_all(specs: &[ListenSpec], port: u16) -> Result<Vec<TcpListener>, DaemonError> {
-    let mut listeners = Vec::new();
+    let mut bound = Vec::new();
     for spec in specs {
         match bind_one(spec.addr) {
-            Ok(l) => {
-                debug!(addr = %spec.addr, "listening");
-                listeners.push(l);
-            }
+            Ok(socket) => bound.push((spec.addr, socket)),
             Err(e) if e.raw_os_error() == Some(libc::EADDRINUSE) => {
                 return Err(DaemonError::AlreadyRunning(port));
             }
@@ -85,10 +83,19 @@ pub fn bind_all(specs: &[ListenSpec], port: u16) -> Result<Vec<TcpListener>, Dae
             Err(e) => debug!(addr = %spec.addr, error = %e, "optional listen socket not opened"),
         }
     }
-    if listeners.is_empty() {
+    for (addr, socket) in bound.iter().rev() {
+        socket
+            .listen(libc::SOMAXCONN)
+            .map_err(|source| DaemonError::Bind {
+                addr: *addr,
+                source,
+            })?;
+        debug!(%addr, "listening");
+    }
+    if bound.is_empty() {
         return Err(DaemonError::NoListener(port));
     }
-    Ok(listeners)
+    Ok(bound.into_iter().map(|(_, s)| s.into()).collect())
 }
 
 #[cfg(test)]
