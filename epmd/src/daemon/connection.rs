@@ -4,7 +4,9 @@
 use super::state::Shared;
 use crate::access::is_local_peer;
 use crate::handler::{Outcome, RequestContext};
-use crate::protocol::{FrameStatus, RequestFrame, ALIVE2_REQ, INBUF_SIZE};
+use crate::protocol::{
+    FrameStatus, RequestFrame, ALIVE2_REQ, DUMP_REQ, INBUF_SIZE, KILL_REQ, STOP_REQ,
+};
 use crate::registry::{ConnId, RegisterError};
 use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
@@ -15,8 +17,8 @@ use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 use tracing::{debug, info, warn, Instrument};
 
-/// The request context for a connection; `getsockname` only when the peer is not loopback,
-/// the clock only for registrations (the creation seed).
+/// The request context for a connection; `getsockname` only when the request is local-only and
+/// the peer is not loopback, the clock only for registrations (the creation seed).
 pub fn context(
     shared: &Shared,
     conn: ConnId,
@@ -26,8 +28,13 @@ pub fn context(
     local_addr: impl FnOnce() -> std::io::Result<SocketAddr>,
 ) -> RequestContext {
     let peer_ip = peer.ip().to_canonical();
-    let local_peer =
-        peer_ip.is_loopback() || local_addr().is_ok_and(|local| is_local_peer(peer_ip, local.ip()));
+    // Only ALIVE2, DUMP, KILL and STOP are judged by it: skip getsockname for the others.
+    let judged = matches!(
+        payload.first(),
+        Some(&(ALIVE2_REQ | DUMP_REQ | KILL_REQ | STOP_REQ))
+    );
+    let local_peer = peer_ip.is_loopback()
+        || (judged && local_addr().is_ok_and(|local| is_local_peer(peer_ip, local.ip())));
     RequestContext {
         local_peer,
         relaxed: shared.config.relaxed,
