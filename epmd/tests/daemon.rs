@@ -203,3 +203,24 @@ async fn not_running_is_reported() {
     let err = client(addr).names().await.unwrap_err();
     assert!(matches!(err, ClientError::NotRunning { .. }), "{err}");
 }
+
+#[tokio::test]
+async fn large_names_reply_arrives_whole() {
+    // ~80 KB of NAMES text: more than a fresh socket takes at once, so the rest is written
+    // asynchronously after the synchronous attempt.
+    let addr = start(DaemonConfig::default()).await;
+    let c = client(addr);
+    let mut held = Vec::new();
+    for i in 0..300u16 {
+        let name = format!("{i:03}{}", "n".repeat(240));
+        held.push(
+            c.register(&Alive2Params::new(name, 1000 + i))
+                .await
+                .unwrap(),
+        );
+    }
+    let names = c.names().await.unwrap();
+    assert_eq!(names.len(), 300);
+    assert_eq!(names[0].1, 1299);
+    assert_eq!(names[299].1, 1000);
+}
