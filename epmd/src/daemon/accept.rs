@@ -4,6 +4,7 @@
 use super::connection;
 use super::fast_path::{try_serve, FastPath};
 use super::state::Shared;
+use crate::handler::Outcome;
 use crate::protocol::RequestFrame;
 use socket2::SockAddr;
 use std::net::{SocketAddr, TcpListener};
@@ -104,6 +105,16 @@ async fn dispatch(
         Ok(s) => s,
         Err(e) => {
             debug!(conn, error = %e, "cannot register connection");
+            if let FastPath::Decided(
+                Outcome::Alive2 {
+                    registered: Some(name),
+                    ..
+                },
+                _,
+            ) = &fast
+            {
+                shared.unregister_conn(name, conn);
+            }
             return;
         }
     };
