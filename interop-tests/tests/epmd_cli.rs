@@ -61,8 +61,8 @@ fn register(port: u16, name: &str, node_port: u16) -> TcpStream {
 /// Runs the scenario with `daemon` serving and `client`'s binary as the command-line client.
 /// Returns the client's normalised stdout, stderr and exit code, then the daemon's state after.
 fn run(sc: &Scenario, daemon_kind: EpmdKind, client: EpmdKind) -> Vec<String> {
-    let port = free_port();
-    let daemon = (!sc.no_daemon).then(|| EpmdDaemon::start(daemon_kind, port, sc.flags));
+    let daemon = (!sc.no_daemon).then(|| EpmdDaemon::start_free(daemon_kind, sc.flags));
+    let port = daemon.as_ref().map_or_else(free_port, |d| d.port);
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let mut held = Vec::new();
     for (i, name) in sc.closed.iter().chain(sc.live).enumerate() {

@@ -7,7 +7,7 @@ use std::process::Command;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 fn otp_epmd(flags: &[&str]) -> (EpmdDaemon, EpmdClient) {
-    let daemon = EpmdDaemon::start(EpmdKind::Otp, free_port(), flags);
+    let daemon = EpmdDaemon::start_free(EpmdKind::Otp, flags);
     let client = EpmdClient::localhost_v4(daemon.port).with_timeout(Duration::from_secs(5));
     (daemon, client)
 }

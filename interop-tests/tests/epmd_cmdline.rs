@@ -81,14 +81,14 @@ fn usage_errors_match_otp() {
 
 #[test]
 fn second_daemon_on_a_busy_port_exits_like_otp() {
-    let holder = EpmdDaemon::start(EpmdKind::Otp, free_port(), &[]);
+    let holder = EpmdDaemon::start_free(EpmdKind::Otp, &[]);
     let args = strings(&["-port", &holder.port.to_string()]);
     same_for_both(&args, &[], holder.port);
 }
 
 #[test]
 fn client_commands_take_the_port_from_erl_epmd_port() {
-    let daemon = EpmdDaemon::start(EpmdKind::Otp, free_port(), &[]);
+    let daemon = EpmdDaemon::start_free(EpmdKind::Otp, &[]);
     let env = [("ERL_EPMD_PORT", daemon.port.to_string())];
     same_for_both(&strings(&["-names"]), &env, daemon.port);
     same_for_both(&strings(&["-dump"]), &env, daemon.port);

@@ -3,7 +3,7 @@
 
 use interop_tests::epmd_script::{poll, request};
 use interop_tests::epmd_wire::{alive2_with, creation_of, port_please};
-use interop_tests::{free_port, EpmdDaemon, EpmdKind};
+use interop_tests::{EpmdDaemon, EpmdKind};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -34,7 +34,7 @@ fn unregister(addr: SocketAddr, conn: TcpStream, name: &str) {
 }
 
 fn check_creation_rule(kind: EpmdKind) {
-    let daemon = EpmdDaemon::start(kind, free_port(), &[]);
+    let daemon = EpmdDaemon::start_free(kind, &[]);
     let addr = SocketAddr::from(([127, 0, 0, 1], daemon.port));
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -86,17 +86,23 @@ fn creation_rule_on_our_epmd() {
     check_creation_rule(EpmdKind::under_test());
 }
 
+/// What a recycling run saw: the new name's creation, the last creation of `first`, and DUMP.
+struct Recycled {
+    fresh: u32,
+    first_last: u32,
+    dump: String,
+}
+
 /// Bumps `first` 20 times, then unregisters `others` more names, then registers a new name.
 /// OTP keeps up to 1000 unregistered names (5 with -d) and steals the oldest slot only when the
-/// list is longer than that, keeping its counter *without* a bump. Returns (new name's creation
-/// minus first's last creation, DUMP text).
-fn recycle_run(kind: EpmdKind, flags: &[&str], others: usize) -> (i64, String) {
-    let daemon = EpmdDaemon::start(kind, free_port(), flags);
+/// list is longer than that, keeping its counter *without* a bump.
+fn recycle_run(kind: EpmdKind, flags: &[&str], others: usize) -> Recycled {
+    let daemon = EpmdDaemon::start_free(kind, flags);
     let addr = SocketAddr::from(([127, 0, 0, 1], daemon.port));
-    let mut last = 0;
+    let mut first_last = 0;
     for _ in 0..20 {
         let (conn, c) = register(addr, "first", 6);
-        last = c;
+        first_last = c;
         unregister(addr, conn, "first");
     }
     for i in 0..others {
@@ -106,36 +112,61 @@ fn recycle_run(kind: EpmdKind, flags: &[&str], others: usize) -> (i64, String) {
     }
     let (_conn, fresh) = register(addr, "newcomer", 6);
     let dump = request(addr, &interop_tests::epmd_wire::dump()).expect("DUMP");
-    let text = interop_tests::epmd_script::show(Some(b'd'), &dump);
-    (fresh as i64 - last as i64, text)
+    let dump = interop_tests::epmd_script::show(Some(b'd'), &dump);
+    Recycled {
+        fresh,
+        first_last,
+        dump,
+    }
 }
 
-fn check_recycling(flags: &[&str], others: usize) {
-    let (otp, ours) = std::thread::scope(|s| {
+fn both(flags: &[&str], others: usize) -> (Recycled, Recycled) {
+    std::thread::scope(|s| {
         let otp = s.spawn(|| recycle_run(EpmdKind::Otp, flags, others));
         let ours = s.spawn(|| recycle_run(EpmdKind::under_test(), flags, others));
         (otp.join().unwrap(), ours.join().unwrap())
-    });
+    })
+}
+
+/// When the oldest slot is stolen, the new name's creation equals the oldest name's last one.
+fn check_stealing(flags: &[&str], others: usize) {
+    let (otp, ours) = both(flags, others);
     assert_eq!(
-        ours.0,
-        otp.0,
-        "{flags:?}: creation of a new name after {} old names, relative to the oldest's last",
+        otp.fresh, otp.first_last,
+        "OTP {flags:?}: stolen slot keeps its counter"
+    );
+    assert_eq!(
+        ours.fresh as i64 - ours.first_last as i64,
+        otp.fresh as i64 - otp.first_last as i64,
+        "{flags:?}: new name's creation after {} old names, relative to the oldest's last",
         others + 1
     );
-    assert_eq!(ours.1, otp.1, "{flags:?}: DUMP after recycling");
+    assert_eq!(ours.dump, otp.dump, "{flags:?}: DUMP after stealing");
 }
 
 #[test]
 fn new_name_steals_the_oldest_unregistered_slot_like_otp() {
-    check_recycling(&[], 1000);
-}
-
-#[test]
-fn unregistered_memory_not_yet_full_gives_a_fresh_creation_like_otp() {
-    check_recycling(&[], 999);
+    check_stealing(&[], 1000);
 }
 
 #[test]
 fn debug_mode_steals_after_5_old_names_like_otp() {
-    check_recycling(&["-d"], 5);
+    check_stealing(&["-d"], 5);
+}
+
+#[test]
+fn unregistered_memory_not_yet_full_gives_a_fresh_creation_like_otp() {
+    let (otp, ours) = both(&[], 999);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    for (kind, run) in [("otp", &otp), ("ours", &ours)] {
+        assert!(
+            (run.fresh as i64 - now).abs() <= 10,
+            "{kind}: a new name below the limit gets a time-based creation, got {:#x} at {now:#x}",
+            run.fresh
+        );
+    }
+    assert_eq!(ours.dump, otp.dump, "DUMP with 1000 old names");
 }

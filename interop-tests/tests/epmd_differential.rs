@@ -3,7 +3,7 @@
 
 use interop_tests::epmd_script::{run_script, Step};
 use interop_tests::epmd_wire::{self, alive2, alive2_with, framed, names, port_please};
-use interop_tests::{free_port, EpmdDaemon, EpmdKind};
+use interop_tests::{EpmdDaemon, EpmdKind};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -197,8 +197,7 @@ fn cases() -> Vec<Case> {
 
 /// Runs one case against a fresh daemon of `kind`.
 fn run_on(kind: EpmdKind, case: &Case, ip: IpAddr) -> Vec<String> {
-    let port = free_port();
-    let daemon = EpmdDaemon::start(kind, port, case.flags);
+    let daemon = EpmdDaemon::start_free(kind, case.flags);
     run_script(SocketAddr::new(ip, daemon.port), &case.steps)
 }
 

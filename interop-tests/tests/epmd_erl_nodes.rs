@@ -3,7 +3,7 @@
 
 use interop_tests::epmd_script::{poll, request};
 use interop_tests::epmd_wire;
-use interop_tests::{free_port, unique_name, EpmdDaemon, EpmdKind, ErlNode, ErlOptions};
+use interop_tests::{unique_name, EpmdDaemon, EpmdKind, ErlNode, ErlOptions};
 use std::time::Duration;
 
 fn start_node(name: &str, cookie: &str, epmd_port: u16, args: &[&str]) -> ErlNode {
@@ -18,7 +18,7 @@ fn start_node(name: &str, cookie: &str, epmd_port: u16, args: &[&str]) -> ErlNod
 
 #[test]
 fn erl_nodes_register_find_each_other_and_ping_through_our_epmd() {
-    let epmd = EpmdDaemon::start(EpmdKind::under_test(), free_port(), &[]);
+    let epmd = EpmdDaemon::start_free(EpmdKind::under_test(), &[]);
     let cookie = unique_name("cookie");
     let (a_name, b_name) = (unique_name("a"), unique_name("b"));
     let mut a = start_node(&a_name, &cookie, epmd.port, &[]);
@@ -55,7 +55,7 @@ fn erl_nodes_register_find_each_other_and_ping_through_our_epmd() {
 
 #[test]
 fn stopped_node_is_dropped_and_its_name_can_register_again() {
-    let epmd = EpmdDaemon::start(EpmdKind::under_test(), free_port(), &[]);
+    let epmd = EpmdDaemon::start_free(EpmdKind::under_test(), &[]);
     let cookie = unique_name("cookie");
     let (a_name, b_name) = (unique_name("a"), unique_name("b"));
     let mut a = start_node(&a_name, &cookie, epmd.port, &[]);
@@ -81,7 +81,7 @@ fn stopped_node_is_dropped_and_its_name_can_register_again() {
 
 #[test]
 fn hidden_node_registers_and_connects_through_our_epmd() {
-    let epmd = EpmdDaemon::start(EpmdKind::under_test(), free_port(), &[]);
+    let epmd = EpmdDaemon::start_free(EpmdKind::under_test(), &[]);
     let cookie = unique_name("cookie");
     let (a_name, h_name) = (unique_name("a"), unique_name("h"));
     let mut a = start_node(&a_name, &cookie, epmd.port, &[]);
@@ -112,8 +112,8 @@ fn await_listed(port: u16, names: &[&str]) -> bool {
 
 #[test]
 fn nodes_re_register_when_our_epmd_restarts_on_the_same_port() {
-    let port = free_port();
-    let epmd = EpmdDaemon::start(EpmdKind::under_test(), port, &[]);
+    let epmd = EpmdDaemon::start_free(EpmdKind::under_test(), &[]);
+    let port = epmd.port;
     let cookie = unique_name("cookie");
     let (a_name, b_name) = (unique_name("a"), unique_name("b"));
     let mut a = start_node(&a_name, &cookie, port, &[]);
@@ -133,11 +133,7 @@ fn nodes_re_register_when_our_epmd_restarts_on_the_same_port() {
 
 #[test]
 fn epmd_stop_of_a_live_node_is_followed_by_its_re_registration() {
-    let epmd = EpmdDaemon::start(
-        EpmdKind::under_test(),
-        free_port(),
-        &["-relaxed_command_check"],
-    );
+    let epmd = EpmdDaemon::start_free(EpmdKind::under_test(), &["-relaxed_command_check"]);
     let cookie = unique_name("cookie");
     let a_name = unique_name("a");
     let _a = start_node(&a_name, &cookie, epmd.port, &[]);

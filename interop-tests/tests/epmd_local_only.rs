@@ -4,7 +4,7 @@
 use interop_tests::epmd_script::{run_script, Step};
 use interop_tests::epmd_wire;
 use interop_tests::netns::NetNs;
-use interop_tests::{free_port, EpmdDaemon, EpmdKind};
+use interop_tests::{EpmdDaemon, EpmdKind};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
@@ -74,7 +74,7 @@ fn remote_script() -> (Vec<Step>, Vec<&'static str>) {
 /// Runs the remote script against a daemon of `kind` started with `flags`; returns what the
 /// namespace saw and what loopback sees afterwards (foo still registered, daemon still up).
 fn run(kind: EpmdKind, ns: &NetNs, flags: &[&str]) -> (Vec<String>, Vec<String>) {
-    let daemon = EpmdDaemon::start(kind, free_port(), flags);
+    let daemon = EpmdDaemon::start_free(kind, flags);
     let _foo = register_locally(daemon.port, "foo");
     let target = SocketAddr::from((ns.host_addr, daemon.port));
     let (steps, _) = remote_script();
@@ -136,7 +136,7 @@ fn own_non_loopback_address_counts_as_local() {
     let Some(ns) = netns_or_fail() else { return };
     let mut seen = Vec::new();
     for kind in [EpmdKind::Otp, EpmdKind::under_test()] {
-        let daemon = EpmdDaemon::start(kind, free_port(), &[]);
+        let daemon = EpmdDaemon::start_free(kind, &[]);
         let target = SocketAddr::from((ns.host_addr, daemon.port));
         let steps = [
             vec![

@@ -3,7 +3,7 @@
 
 use interop_tests::epmd_script::show;
 use interop_tests::epmd_wire::{alive2_payload, framed};
-use interop_tests::{free_port, EpmdDaemon, EpmdKind};
+use interop_tests::{EpmdDaemon, EpmdKind};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
@@ -157,7 +157,7 @@ fn random_requests_get_the_same_replies_as_from_otp() {
     let requests: Vec<Vec<u8>> = (0..count).map(|_| request(&mut rng)).collect();
     let flags = ["-relaxed_command_check"];
     let run = |kind: EpmdKind| {
-        let daemon = EpmdDaemon::start(kind, free_port(), &flags);
+        let daemon = EpmdDaemon::start_free(kind, &flags);
         let addr = SocketAddr::from(([127, 0, 0, 1], daemon.port));
         requests
             .iter()
