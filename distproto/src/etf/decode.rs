@@ -243,7 +243,12 @@ impl<'a> Decoder<'a> {
     /// Decodes the next term onto the end of `items`.
     #[cfg_attr(not(debug_assertions), inline(always))]
     fn push_element(&mut self, items: &mut Vec<Term>) -> Res<()> {
-        self.element_with(|t| items.push(t))
+        // A constant placeholder is stored in place; the term then overwrites it.
+        items.push(Term::Integer(0));
+        match items.last_mut() {
+            Some(slot) => self.element_with(|t| *slot = t),
+            None => Ok(()),
+        }
     }
 
     /// Decodes `n` terms onto the end of `items`, runs of numbers in tight loops of their own
