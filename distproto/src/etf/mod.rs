@@ -37,6 +37,12 @@
 //! // order), Map::len; Atom::new(&str) -> Option<Atom>, Atom::as_str.
 //! ```
 
+// Performance notes. The fast paths are `decode_bytes` (binaries share the input) and
+// `encode_into` with a reused `Vec`. Decoding allocates one vector per tuple, list and map and
+// dropping frees them: in a loop that decodes and drops multi-megabyte terms, glibc's malloc gives
+// the freed heap back to the kernel each time and most of the time goes to page faults (nested.etf
+// decodes ~3x faster with `MALLOC_TRIM_THRESHOLD_` raised). Benchmarks should say which they run.
+
 mod compress;
 mod decode;
 mod encode;
