@@ -4,7 +4,7 @@
 use crate::child::{cargo_bin, ChildGuard};
 use crate::names::free_port;
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -53,15 +53,20 @@ impl EpmdDaemon {
     /// until this very process listens on the port and accepts on 127.0.0.1 (and on ::1 when it
     /// binds all addresses). Panics if it cannot.
     pub fn start(kind: EpmdKind, port: u16, extra: &[&str]) -> EpmdDaemon {
-        Self::try_start(kind, port, extra).unwrap_or_else(|e| panic!("{e}"))
+        Self::try_start(kind, &kind.program(), port, extra).unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Like `start` on a port from `free_port`, retrying on another port when the daemon finds
     /// its port taken (another test process may bind the same free port in between).
     pub fn start_free(kind: EpmdKind, extra: &[&str]) -> EpmdDaemon {
+        Self::start_free_program(kind, &kind.program(), extra)
+    }
+
+    /// `start_free` with an explicit executable (e.g. a daemon binary given to a benchmark).
+    pub fn start_free_program(kind: EpmdKind, program: &Path, extra: &[&str]) -> EpmdDaemon {
         let mut last = String::new();
         for _ in 0..5 {
-            match Self::try_start(kind, free_port(), extra) {
+            match Self::try_start(kind, program, free_port(), extra) {
                 Ok(daemon) => return daemon,
                 Err(e) => last = e,
             }
@@ -69,12 +74,18 @@ impl EpmdDaemon {
         panic!("{kind:?} epmd did not start on 5 free ports; last: {last}");
     }
 
-    fn try_start(kind: EpmdKind, port: u16, extra: &[&str]) -> Result<EpmdDaemon, String> {
-        let mut cmd = Command::new(kind.program());
+    fn try_start(
+        kind: EpmdKind,
+        program: &Path,
+        port: u16,
+        extra: &[&str],
+    ) -> Result<EpmdDaemon, String> {
+        let mut cmd = Command::new(program);
         cmd.arg("-port").arg(port.to_string()).args(extra);
         cmd.env_remove("ERL_EPMD_PORT")
             .env_remove("ERL_EPMD_ADDRESS")
-            .env_remove("ERL_EPMD_RELAXED_COMMAND_CHECK");
+            .env_remove("ERL_EPMD_RELAXED_COMMAND_CHECK")
+            .env_remove("RUST_LOG");
         cmd.stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());

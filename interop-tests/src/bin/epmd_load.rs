@@ -4,10 +4,10 @@
 //! Run: `cargo run --release -p interop-tests --bin epmd_load` (bounded; a few minutes at most).
 
 use interop_tests::epmd_wire;
-use interop_tests::{free_port, ChildGuard};
+use interop_tests::{ChildGuard, EpmdDaemon, EpmdKind};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -67,14 +67,17 @@ fn main() {
     );
     // Both daemons start before any load: the generator's own connections take ephemeral
     // ports, one of which could otherwise be the port picked for the second daemon.
-    let daemons: Vec<_> = [("otp", PathBuf::from("/usr/bin/epmd")), ("ours", ours)]
-        .into_iter()
-        .map(|(label, program)| {
-            println!("{label}: {}", program.display());
-            let (guard, addr) = start_daemon(&program);
-            (label, guard, addr)
-        })
-        .collect();
+    let daemons: Vec<_> = [
+        ("otp", EpmdKind::Otp, PathBuf::from("/usr/bin/epmd")),
+        ("ours", EpmdKind::Ours, ours),
+    ]
+    .into_iter()
+    .map(|(label, kind, program)| {
+        println!("{label}: {}", program.display());
+        let (guard, addr) = start_daemon(kind, &program);
+        (label, guard, addr)
+    })
+    .collect();
     let reports = rt.block_on(async {
         let mut targets = Vec::new();
         for (label, guard, addr) in daemons {
@@ -178,29 +181,10 @@ async fn measure(targets: &mut [Target], nofile: u64) -> Vec<Report> {
     reports
 }
 
-fn start_daemon(program: &PathBuf) -> (ChildGuard, SocketAddr) {
-    let port = free_port();
-    let mut cmd = Command::new(program);
-    cmd.arg("-port").arg(port.to_string());
-    cmd.env_remove("ERL_EPMD_PORT")
-        .env_remove("ERL_EPMD_ADDRESS")
-        .env_remove("ERL_EPMD_RELAXED_COMMAND_CHECK")
-        .env_remove("RUST_LOG");
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    let guard = ChildGuard::spawn("epmd", &mut cmd).expect("start the daemon");
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(addr).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "{} did not listen",
-            program.display()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    (guard, addr)
+fn start_daemon(kind: EpmdKind, program: &PathBuf) -> (ChildGuard, SocketAddr) {
+    let daemon = EpmdDaemon::start_free_program(kind, program, &[]);
+    let addr = SocketAddr::from(([127, 0, 0, 1], daemon.port));
+    (daemon.guard, addr)
 }
 
 /// Connects from loopback source address number `i % SOURCES` (127.0.0.2 ...).
