@@ -181,34 +181,32 @@ impl<'a> Decoder<'a> {
         Ok(())
     }
 
-    /// Decodes the next term and hands it to `put`, with the commonest scalar tags (small
-    /// integers, floats, short ASCII atoms) handled inline: most elements of lists, tuples and
-    /// maps are such scalars, and building them straight into their destination (instead of
-    /// returning them through a `Result` on the stack) roughly halves their cost.
+    /// Decodes the next term into `dst`, with the commonest scalar tags (small integers, floats,
+    /// short ASCII atoms, binaries) handled inline: most elements of lists, tuples and maps are
+    /// such scalars, and storing them straight into their slot (instead of returning them
+    /// through a `Result` in memory and copying) roughly halves their cost.
     // Inlined only in optimised builds: in debug builds inlining would enlarge the frames of the
     // recursive container functions and lower the depth that fits in a 2 MiB stack.
     #[cfg_attr(not(debug_assertions), inline(always))]
-    fn element_with(&mut self, put: impl FnOnce(Term)) -> Res<()> {
+    fn element_into(&mut self, dst: &mut Term) -> Res<()> {
         let pos = self.pos;
         let input: &'a [u8] = self.input;
         match input.get(pos..) {
             Some([SMALL_INTEGER_EXT, b, ..]) => {
                 self.pos = pos + 2;
-                put(Term::Integer(i64::from(*b)));
+                *dst = Term::Integer(i64::from(*b));
                 return Ok(());
             }
             Some([INTEGER_EXT, b0, b1, b2, b3, ..]) => {
                 self.pos = pos + 5;
-                put(Term::Integer(i64::from(i32::from_be_bytes([
-                    *b0, *b1, *b2, *b3,
-                ]))));
+                *dst = Term::Integer(i64::from(i32::from_be_bytes([*b0, *b1, *b2, *b3])));
                 return Ok(());
             }
             Some([NEW_FLOAT_EXT, b0, b1, b2, b3, b4, b5, b6, b7, ..]) => {
                 let value = f64::from_be_bytes([*b0, *b1, *b2, *b3, *b4, *b5, *b6, *b7]);
                 if value.is_finite() {
                     self.pos = pos + 9;
-                    put(Term::Float(Float(value)));
+                    *dst = Term::Float(Float(value));
                     return Ok(());
                 }
             }
@@ -216,7 +214,7 @@ impl<'a> Decoder<'a> {
                 let len = usize::from(*n);
                 if rest.get(..len).is_some_and(<[u8]>::is_ascii) {
                     self.pos = pos + 2 + len;
-                    put(Term::Atom(Atom::from_ascii_prefix(rest, len)));
+                    *dst = Term::Atom(Atom::from_ascii_prefix(rest, len));
                     return Ok(());
                 }
             }
@@ -224,20 +222,19 @@ impl<'a> Decoder<'a> {
                 let len = usize::from(*n);
                 if rest.get(..len).is_some_and(<[u8]>::is_ascii) {
                     self.pos = pos + 3 + len;
-                    put(Term::Atom(Atom::from_ascii_prefix(rest, len)));
+                    *dst = Term::Atom(Atom::from_ascii_prefix(rest, len));
                     return Ok(());
                 }
             }
             Some([BINARY_EXT, b0, b1, b2, b3, ..]) => {
                 self.pos = pos + 5;
                 let n = u32::from_be_bytes([*b0, *b1, *b2, *b3]) as usize;
-                put(Term::Binary(self.binary(n)?));
+                *dst = Term::Binary(self.binary(n)?);
                 return Ok(());
             }
             _ => {}
         }
-        put(self.term()?);
-        Ok(())
+        self.term_into(dst)
     }
 
     /// Decodes the next term onto the end of `items`.
@@ -246,7 +243,7 @@ impl<'a> Decoder<'a> {
         // A constant placeholder is stored in place; the term then overwrites it.
         items.push(Term::Integer(0));
         match items.last_mut() {
-            Some(slot) => self.element_with(|t| *slot = t),
+            Some(slot) => self.element_into(slot),
             None => Ok(()),
         }
     }
@@ -347,21 +344,32 @@ impl<'a> Decoder<'a> {
     /// Decodes one term. Containers recurse through here, so this frame is kept small: scalars
     /// are decoded in [`Decoder::scalar`], out of line.
     fn term(&mut self) -> Res<Term> {
+        let mut term = Term::Integer(0);
+        self.term_into(&mut term)?;
+        Ok(term)
+    }
+
+    /// [`Decoder::term`], written into `dst`: a container is stored straight into its parent's
+    /// slot instead of being returned through memory and copied (which stalls the CPU).
+    fn term_into(&mut self, dst: &mut Term) -> Res<()> {
         let start = self.pos;
         let tag = self.u8()?;
         match tag {
             SMALL_TUPLE_EXT => {
                 let n = usize::from(self.u8()?);
-                self.tuple(n, start)
+                self.tuple(n, start, dst)
             }
             LARGE_TUPLE_EXT => {
                 let n = self.len32()?;
-                self.tuple(n, start)
+                self.tuple(n, start, dst)
             }
-            LIST_EXT => self.list(start),
-            MAP_EXT => self.map(start),
-            NEW_FUN_EXT => self.local_fun(start),
-            _ => self.scalar(tag, start),
+            LIST_EXT => self.list(start, dst),
+            MAP_EXT => self.map(start, dst),
+            NEW_FUN_EXT => self.local_fun(start, dst),
+            _ => {
+                *dst = self.scalar(tag, start)?;
+                Ok(())
+            }
         }
     }
 
@@ -425,18 +433,19 @@ impl<'a> Decoder<'a> {
         }
     }
 
-    fn tuple(&mut self, n: usize, start: usize) -> Res<Term> {
+    fn tuple(&mut self, n: usize, start: usize, dst: &mut Term) -> Res<()> {
         self.check_room(n, 1)?;
         self.enter(start)?;
         let mut items = Vec::with_capacity(n);
         self.push_elements(&mut items, n)?;
         self.depth -= 1;
-        Ok(Term::Tuple(items))
+        *dst = Term::Tuple(items);
+        Ok(())
     }
 
     /// LIST_EXT: elements then a tail. A tail that is itself a list is appended in a loop (no
     /// recursion), so `[1 | [2 | [3 | ...]]]` nested a million times decodes as one flat list.
-    fn list(&mut self, start: usize) -> Res<Term> {
+    fn list(&mut self, start: usize, dst: &mut Term) -> Res<()> {
         self.enter(start)?;
         let mut items: Vec<Term> = Vec::new();
         loop {
@@ -461,35 +470,42 @@ impl<'a> Decoder<'a> {
                     break;
                 }
                 _ => {
-                    let tail = self.term()?;
+                    let mut tail = Term::Integer(0);
+                    self.term_into(&mut tail)?;
                     self.depth -= 1;
-                    if items.is_empty() {
-                        return Ok(tail);
-                    }
-                    return Ok(Term::ImproperList(items, Box::new(tail)));
+                    *dst = if items.is_empty() {
+                        tail
+                    } else {
+                        Term::ImproperList(items, Box::new(tail))
+                    };
+                    return Ok(());
                 }
             }
         }
         self.depth -= 1;
-        Ok(Term::List(items))
+        *dst = Term::List(items);
+        Ok(())
     }
 
-    fn map(&mut self, start: usize) -> Res<Term> {
+    fn map(&mut self, start: usize, dst: &mut Term) -> Res<()> {
         let n = self.len32()?;
         self.check_room(n, 2)?;
         self.enter(start)?;
         let mut entries = Vec::with_capacity(n);
         for _ in 0..n {
-            // Decode straight into the pair's slots (see `element_with`).
+            // Decode straight into the pair's slots (see `element_into`).
             entries.push((Term::Integer(0), Term::Integer(0)));
             if let Some((key, value)) = entries.last_mut() {
-                self.element_with(|t| *key = t)?;
-                self.element_with(|t| *value = t)?;
+                self.element_into(key)?;
+                self.element_into(value)?;
             }
         }
         self.depth -= 1;
         match Map::from_entries(entries) {
-            Ok(map) => Ok(Term::Map(map)),
+            Ok(map) => {
+                *dst = Term::Map(map);
+                Ok(())
+            }
             Err(_) => Err(self.error(start, Kind::DuplicateMapKey)),
         }
     }
@@ -722,7 +738,7 @@ impl<'a> Decoder<'a> {
         })))
     }
 
-    fn local_fun(&mut self, start: usize) -> Res<Term> {
+    fn local_fun(&mut self, start: usize, dst: &mut Term) -> Res<()> {
         let size = self.len32()?;
         // Size counts every byte after the tag, itself included.
         let body_start = start + 1;
@@ -757,7 +773,7 @@ impl<'a> Decoder<'a> {
             );
             return Err(self.error(start, Kind::BadLength(msg)));
         }
-        Ok(Term::Fun(Fun::Local(Box::new(LocalFun {
+        *dst = Term::Fun(Fun::Local(Box::new(LocalFun {
             arity,
             uniq,
             index,
@@ -766,7 +782,8 @@ impl<'a> Decoder<'a> {
             old_uniq,
             pid,
             free_vars,
-        }))))
+        })));
+        Ok(())
     }
 }
 
