@@ -48,10 +48,8 @@ impl Default for DaemonConfig {
     }
 }
 
-/// Registrations allowed when `-max_nodes` is not given and the fd limit does not bind first.
+/// Registrations allowed when `-max_nodes` is not given and the descriptors do not bind first.
 pub const DEFAULT_MAX_NODES: usize = 1_000_000;
-/// File descriptors kept free for lookups and tools when the maximum is derived from the fd limit.
-pub const FD_HEADROOM: usize = 1024;
 
 impl DaemonConfig {
     /// The TCP port to bind.
@@ -73,12 +71,11 @@ impl DaemonConfig {
         }
     }
 
-    /// The registration maximum: `-max_nodes`, else the fd limit minus headroom, capped at
+    /// The registration maximum: `-max_nodes`, else `capacity` (the registration sockets the
+    /// daemon and its holders can keep, see `daemon::holders::HolderPlan`), capped at
     /// `DEFAULT_MAX_NODES`, so that lookups still find free descriptors at the maximum.
-    pub fn max_nodes(&self, fd_limit: u64) -> usize {
-        self.max_nodes.unwrap_or_else(|| {
-            let fds = usize::try_from(fd_limit).unwrap_or(usize::MAX);
-            fds.saturating_sub(FD_HEADROOM).clamp(1, DEFAULT_MAX_NODES)
-        })
+    pub fn max_nodes(&self, capacity: usize) -> usize {
+        self.max_nodes
+            .unwrap_or_else(|| capacity.clamp(1, DEFAULT_MAX_NODES))
     }
 }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod creation;
 pub mod daemon;
 pub mod handler;
+pub mod holder;
 pub mod protocol;
 pub mod registry;
 

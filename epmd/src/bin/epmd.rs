@@ -27,6 +27,11 @@ fn init_logging(debug: u32) {
 
 fn main() -> ExitCode {
     let args: Vec<_> = std::env::args_os().skip(1).collect();
+    // Internal: the daemon re-executes itself as a registration holder (not in the usage text).
+    if args.len() == 1 && args.first().is_some_and(|a| a == epmd::holder::HOLDER_ARG) {
+        init_logging(0);
+        return epmd::holder::child::run();
+    }
     match cli::parse(&args, &Environment::from_process()) {
         Invocation::Usage => {
             eprint!("{}", cli::USAGE);

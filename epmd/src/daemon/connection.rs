@@ -1,6 +1,7 @@
 //! One client connection of the daemon: read one request (bounded, with the packet timeout),
 //! carry out the handler's outcome, and for registrations wait until the node goes away.
 
+use super::holders::{self, Placement};
 use super::state::Shared;
 use crate::access::is_local_peer;
 use crate::handler::{Outcome, RequestContext};
@@ -86,7 +87,7 @@ pub async fn serve(
 /// Carries out a decided outcome on the async path (registrations, STOP, KILL, big replies).
 pub async fn carry_out(
     mut stream: TcpStream,
-    shared: &Shared,
+    shared: &Arc<Shared>,
     conn: ConnId,
     outcome: Outcome,
     closed: Option<oneshot::Receiver<()>>,
@@ -116,10 +117,20 @@ pub async fn carry_out(
                 }
                 return;
             }
-            keep_registration(&mut stream, closed).await;
-            if let Some(name) = registered {
-                if shared.unregister_conn(&name, conn) {
-                    debug!(%name, "unregistered");
+            let Some(name) = registered else {
+                // A refusal: the connection stays open until the node closes it, as in OTP.
+                keep_registration(&mut stream, closed).await;
+                return;
+            };
+            match shared.place_registration() {
+                Placement::HandOver => holders::hand_over(shared, conn, name, stream),
+                Placement::Local => {
+                    keep_registration(&mut stream, closed).await;
+                    drop(stream);
+                    shared.local_ended();
+                    if shared.unregister_conn(&name, conn) {
+                        debug!(%name, "unregistered");
+                    }
                 }
             }
         }

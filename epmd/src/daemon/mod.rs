@@ -6,6 +6,7 @@ mod connection;
 pub mod detach;
 mod error;
 mod fast_path;
+pub mod holders;
 pub mod listen;
 pub mod rlimit;
 mod state;
@@ -15,6 +16,7 @@ pub use error::DaemonError;
 
 use crate::config::DaemonConfig;
 use crate::registry::RegistryLimits;
+use holders::HolderPlan;
 use state::Shared;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -38,14 +40,25 @@ pub fn open_listeners(config: &DaemonConfig) -> Result<Vec<std::net::TcpListener
 
 impl Daemon {
     /// Wraps already-open listening sockets; call inside a tokio runtime. `fd_limit` sizes the
-    /// default registration maximum.
+    /// default registration maximum. No registration holders: registrations stop at what the
+    /// daemon's own descriptors allow (see `with_holders`).
     pub fn from_listeners(
         config: DaemonConfig,
         listeners: Vec<std::net::TcpListener>,
         fd_limit: u64,
     ) -> std::io::Result<Daemon> {
+        Daemon::with_holders(config, listeners, HolderPlan::new(fd_limit, None))
+    }
+
+    /// Wraps already-open listening sockets, handing registration sockets beyond the daemon's
+    /// own budget to holder processes as `plan` says; call inside a tokio runtime.
+    pub fn with_holders(
+        config: DaemonConfig,
+        listeners: Vec<std::net::TcpListener>,
+        plan: HolderPlan,
+    ) -> std::io::Result<Daemon> {
         let limits = RegistryLimits {
-            max_nodes: config.max_nodes(fd_limit),
+            max_nodes: config.max_nodes(plan.capacity()),
             max_unreg: config.max_unreg(),
         };
         for l in &listeners {
@@ -54,11 +67,14 @@ impl Daemon {
         debug!(
             port = config.port,
             max_nodes = limits.max_nodes,
+            own_registrations = plan.local_budget,
+            holders = plan.max_holders,
+            per_holder = plan.holder_capacity,
             relaxed = config.relaxed,
             "epmd running"
         );
         Ok(Daemon {
-            shared: Arc::new(Shared::new(config, limits)),
+            shared: Arc::new(Shared::new(config, limits, plan)),
             listeners,
         })
     }
@@ -97,8 +113,15 @@ pub fn run_blocking(config: DaemonConfig) -> Result<(), DaemonError> {
         .build()
         .map_err(DaemonError::Runtime)?;
     runtime.block_on(async move {
-        let daemon =
-            Daemon::from_listeners(config, listeners, fd_limit).map_err(DaemonError::Runtime)?;
+        let exe = holders::own_executable();
+        if exe.is_none() {
+            warn!(
+                "cannot find the epmd executable to start registration holders; registrations \
+                 stop at what this process's descriptors allow"
+            );
+        }
+        let plan = HolderPlan::new(fd_limit, exe);
+        let daemon = Daemon::with_holders(config, listeners, plan).map_err(DaemonError::Runtime)?;
         match systemd::notify_ready() {
             Ok(true) => debug!("notified systemd: READY=1"),
             Ok(false) => {}

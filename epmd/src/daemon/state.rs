@@ -1,18 +1,42 @@
-//! The daemon's shared state: the registry plus a way to close each registration connection
-//! (for STOP_REQ). Every registry change happens under one short lock, never across an await.
+//! The daemon's shared state: the registry, a way to close each registration connection (for
+//! STOP_REQ) wherever it is kept, and the registration holders. One short lock, never across an await.
 
+use super::holders::{HolderId, HolderPlan, HolderPool, Placement};
 use crate::config::DaemonConfig;
 use crate::handler::{do_request, request_name, Outcome, RequestContext};
 use crate::registry::{ConnId, Registry, RegistryLimits};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::oneshot;
 
-/// Registry and registration-connection closers.
+/// How to close a registration connection.
+pub enum Closer {
+    /// Kept by a task of the daemon: firing (or dropping) the sender closes it.
+    Local(oneshot::Sender<()>),
+    /// Kept by a registration holder.
+    Held { holder: HolderId, name: Arc<str> },
+}
+
+/// Registry, registration-connection closers and holders.
 pub struct State {
     pub registry: Registry,
-    closers: HashMap<ConnId, oneshot::Sender<()>>,
+    pub closers: HashMap<ConnId, Closer>,
+    pub holders: HolderPool,
+}
+
+impl State {
+    /// Closes registration connection `conn` wherever it is kept (its node is already
+    /// unregistered or about to be).
+    fn close_registration(&mut self, conn: ConnId) {
+        match self.closers.remove(&conn) {
+            Some(Closer::Local(tx)) => {
+                let _ = tx.send(());
+            }
+            Some(Closer::Held { holder, .. }) => self.holders.close(holder, conn),
+            None => {}
+        }
+    }
 }
 
 /// What every connection task shares.
@@ -23,12 +47,13 @@ pub struct Shared {
 }
 
 impl Shared {
-    pub fn new(config: DaemonConfig, limits: RegistryLimits) -> Self {
+    pub fn new(config: DaemonConfig, limits: RegistryLimits, plan: HolderPlan) -> Self {
         Shared {
             config,
             state: Mutex::new(State {
                 registry: Registry::new(limits),
                 closers: HashMap::new(),
+                holders: HolderPool::new(plan),
             }),
             next_conn: AtomicU64::new(1),
         }
@@ -46,7 +71,7 @@ impl Shared {
     }
 
     /// Runs one request. A new registration also returns the receiver that fires when STOP_REQ
-    /// closes it; a STOP fires the stopped node's receiver.
+    /// closes it; a STOP closes the stopped node's connection.
     pub fn handle(
         &self,
         payload: &[u8],
@@ -70,20 +95,26 @@ impl Shared {
                 ..
             } => {
                 let (tx, rx) = oneshot::channel();
-                st.closers.insert(ctx.conn, tx);
+                st.closers.insert(ctx.conn, Closer::Local(tx));
                 closed = Some(rx);
             }
             Outcome::Stop {
                 stopped: Some(conn),
                 ..
-            } => {
-                if let Some(tx) = st.closers.remove(conn) {
-                    let _ = tx.send(());
-                }
-            }
+            } => st.close_registration(*conn),
             _ => {}
         }
         (outcome, closed)
+    }
+
+    /// Where the socket of a registration whose reply was written goes.
+    pub fn place_registration(&self) -> Placement {
+        self.lock().holders.place()
+    }
+
+    /// A registration socket kept in-process ended.
+    pub fn local_ended(&self) {
+        self.lock().holders.local_ended();
     }
 
     /// The registration connection `conn` for `name` ended.
@@ -98,7 +129,7 @@ impl Shared {
         let mut st = self.lock();
         st.closers.remove(&conn);
         if let Some(holder) = st.registry.unregister_name(name) {
-            st.closers.remove(&holder);
+            st.close_registration(holder);
         }
     }
 }
