@@ -16,4 +16,4 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get install -y "${need[@]}"
 fi
 
-cargo test --workspace --release
+cargo test --workspace --release --no-fail-fast

@@ -36,56 +36,117 @@ fn main() {
     let b_name = b.eval("node().");
     b.eval("bench_msg:start_sink(), bench_msg:start_echo().");
 
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
     let config = |prefix: &str| {
-        NodeConfig::new(NodeName::short(&format!("{}@localhost", unique_name(prefix))).expect("name"))
-            .with_cookie(cookie.clone())
-            .with_epmd_port(epmd.port)
-            .start_epmd(false)
+        NodeConfig::new(
+            NodeName::short(&format!("{}@localhost", unique_name(prefix))).expect("name"),
+        )
+        .with_cookie(cookie.clone())
+        .with_epmd_port(epmd.port)
+        .start_epmd(false)
     };
     let rust = rt.block_on(Node::start(config("rust"))).expect("rust node");
-    let rust2 = rt.block_on(Node::start(config("rust2"))).expect("second rust node");
+    let rust2 = rt
+        .block_on(Node::start(config("rust2")))
+        .expect("second rust node");
     assert!(rt.block_on(rust.ping(&b_name)));
     assert_eq!(a.eval(&format!("net_adm:ping('{b_name}').")), "pong");
     let msg = "{msg, 12345, <<\"payload\">>}";
-    let msg_term = Term::tuple(vec![Term::atom("msg"), Term::from(12345i64), Term::binary(b"payload".to_vec())]);
+    let msg_term = Term::tuple(vec![
+        Term::atom("msg"),
+        Term::from(12345i64),
+        Term::binary(b"payload".to_vec()),
+    ]);
 
     // One-way throughput.
     let beam_one_way: Vec<f64> = (0..ROUNDS)
-        .map(|_| a.eval(&format!("bench_msg:one_way('{b_name}', {MESSAGES}, {msg}).")).parse().expect("msgs/s"))
+        .map(|_| {
+            a.eval(&format!(
+                "bench_msg:one_way('{b_name}', {MESSAGES}, {msg})."
+            ))
+            .parse()
+            .expect("msgs/s")
+        })
         .collect();
-    let rust_one_way: Vec<f64> = (0..ROUNDS).map(|_| rt.block_on(rust_one_way(&rust, &b_name, &msg_term))).collect();
-    let rust_rust: Vec<f64> = (0..ROUNDS).map(|_| rt.block_on(rust_to_rust(&rust, &rust2, &msg_term))).collect();
+    let rust_one_way: Vec<f64> = (0..ROUNDS)
+        .map(|_| rt.block_on(rust_one_way(&rust, &b_name, &msg_term)))
+        .collect();
+    let rust_rust: Vec<f64> = (0..ROUNDS)
+        .map(|_| rt.block_on(rust_to_rust(&rust, &rust2, &msg_term)))
+        .collect();
 
     // Round trips.
-    let beam_rtt: Vec<f64> = (0..ROUNDS).map(|_| a.eval(&format!("bench_msg:rtt('{b_name}', {ROUND_TRIPS}).")).parse().expect("us")).collect();
-    let rust_rtt: Vec<f64> = (0..ROUNDS).map(|_| rt.block_on(rust_rtt(&rust, &b_name))).collect();
+    let beam_rtt: Vec<f64> = (0..ROUNDS)
+        .map(|_| {
+            a.eval(&format!("bench_msg:rtt('{b_name}', {ROUND_TRIPS})."))
+                .parse()
+                .expect("us")
+        })
+        .collect();
+    let rust_rtt: Vec<f64> = (0..ROUNDS)
+        .map(|_| rt.block_on(rust_rtt(&rust, &b_name)))
+        .collect();
 
     // Connection setup (epmd lookup + TCP connect + handshake).
-    let beam_setup: Vec<f64> = (0..ROUNDS).map(|_| a.eval(&format!("bench_msg:setup('{b_name}', {SETUPS}).")).parse().expect("us")).collect();
-    let rust_setup: Vec<f64> = (0..ROUNDS).map(|_| rt.block_on(rust_setup(&rust, &b_name))).collect();
+    let beam_setup: Vec<f64> = (0..ROUNDS)
+        .map(|_| {
+            a.eval(&format!("bench_msg:setup('{b_name}', {SETUPS})."))
+                .parse()
+                .expect("us")
+        })
+        .collect();
+    let rust_setup: Vec<f64> = (0..ROUNDS)
+        .map(|_| rt.block_on(rust_setup(&rust, &b_name)))
+        .collect();
 
-    let (bo, ro, rr) = (median(beam_one_way), median(rust_one_way), median(rust_rust));
+    let (bo, ro, rr) = (
+        median(beam_one_way),
+        median(rust_one_way),
+        median(rust_rust),
+    );
     let (bt, rt_) = (median(beam_rtt), median(rust_rtt));
     let (bs, rs) = (median(beam_setup), median(rust_setup));
     println!("| measure | BEAM->BEAM | Rust | ratio | target |");
     println!("|---|--:|--:|--:|---|");
-    println!("| one-way small messages/s, Rust->BEAM | {bo:.0} | {ro:.0} | {:.2}x | >= 1.0x |", ro / bo);
-    println!("| one-way small messages/s, Rust->Rust | {bo:.0} | {rr:.0} | {:.2}x | >= 3.0x |", rr / bo);
-    println!("| round trip p50 (us), Rust<->BEAM | {bt:.0} | {rt_:.0} | {:.2}x | <= 1.0x |", rt_ / bt);
-    println!("| connection setup median (us) | {bs:.0} | {rs:.0} | {:.2}x | <= 1.0x |", rs / bs);
+    println!(
+        "| one-way small messages/s, Rust->BEAM | {bo:.0} | {ro:.0} | {:.2}x | >= 1.0x |",
+        ro / bo
+    );
+    println!(
+        "| one-way small messages/s, Rust->Rust | {bo:.0} | {rr:.0} | {:.2}x | >= 3.0x |",
+        rr / bo
+    );
+    println!(
+        "| round trip p50 (us), Rust<->BEAM | {bt:.0} | {rt_:.0} | {:.2}x | <= 1.0x |",
+        rt_ / bt
+    );
+    println!(
+        "| connection setup median (us) | {bs:.0} | {rs:.0} | {:.2}x | <= 1.0x |",
+        rs / bs
+    );
 }
 
 /// Rust node -> BEAM sink: messages per second until the sink has them all.
 async fn rust_one_way(node: &Node, peer: &str, msg: &Term) -> f64 {
     let mut me = node.spawn_process();
-    let arm = Term::tuple(vec![Term::atom("expect"), Term::from(MESSAGES as i64), Term::Pid(me.pid().clone())]);
+    let arm = Term::tuple(vec![
+        Term::atom("expect"),
+        Term::from(MESSAGES as i64),
+        Term::Pid(me.pid().clone()),
+    ]);
     me.send_named("sink", peer, arm).await;
     let started = Instant::now();
     for _ in 0..MESSAGES {
         me.send_named("sink", peer, msg.clone()).await;
     }
-    me.mailbox.recv_timeout(Duration::from_secs(120)).await.expect("sink_done");
+    me.mailbox
+        .recv_timeout(Duration::from_secs(120))
+        .await
+        .expect("sink_done");
     MESSAGES as f64 / started.elapsed().as_secs_f64()
 }
 
@@ -100,7 +161,10 @@ async fn rust_to_rust(from: &Node, to: &Node, msg: &Term) -> f64 {
         me.send_named(&name, to.name(), msg.clone()).await;
     }
     for _ in 0..MESSAGES {
-        sink.mailbox.recv_timeout(Duration::from_secs(60)).await.expect("message");
+        sink.mailbox
+            .recv_timeout(Duration::from_secs(60))
+            .await
+            .expect("message");
     }
     MESSAGES as f64 / started.elapsed().as_secs_f64()
 }
@@ -111,8 +175,16 @@ async fn rust_rtt(node: &Node, peer: &str) -> f64 {
     let mut times = Vec::with_capacity(ROUND_TRIPS);
     for i in 0..ROUND_TRIPS {
         let started = Instant::now();
-        me.send_named("echo", peer, Term::tuple(vec![Term::Pid(me.pid().clone()), Term::from(i as i64)])).await;
-        me.mailbox.recv_timeout(Duration::from_secs(10)).await.expect("echo");
+        me.send_named(
+            "echo",
+            peer,
+            Term::tuple(vec![Term::Pid(me.pid().clone()), Term::from(i as i64)]),
+        )
+        .await;
+        me.mailbox
+            .recv_timeout(Duration::from_secs(10))
+            .await
+            .expect("echo");
         times.push(started.elapsed().as_secs_f64() * 1e6);
     }
     median(times)
