@@ -2,13 +2,14 @@
 //! packets, with a distribution header (131,68) or as fragments (131,69/70) when negotiated, else
 //! as a pass-through packet (112).
 
-use super::atom_cache::OutAtomCache;
+use super::atom_cache::{OutAtomCache, OutSlot};
 use super::header::write_header;
 use super::{tag, DistError};
 use crate::control::ControlMessage;
-use crate::etf::{encode_into, encode_term_into, EncodeOptions};
+use crate::etf::{encode_into, encode_term_with_atom_cache, AtomCacheRefs, EncodeOptions};
 use crate::handshake::DistFlags;
-use crate::term::Term;
+use crate::term::{Atom, Term};
+use std::collections::HashMap;
 
 /// OTP's fragment size (`ERTS_DIST_FRAGMENT_SIZE`): payload bytes per fragment.
 pub const DEFAULT_FRAGMENT_SIZE: usize = 64 * 1024;
@@ -16,8 +17,10 @@ pub const DEFAULT_FRAGMENT_SIZE: usize = 64 * 1024;
 pub struct DistSender {
     headers: bool,
     fragments: bool,
-    #[allow(dead_code)] // filled once the encoder emits ATOM_CACHE_REF (see docs/architecture.md)
+    /// Whether DIST_HDR_ATOM_CACHE was negotiated: atoms then go by reference.
+    use_cache: bool,
     cache: OutAtomCache,
+    atoms: MessageAtoms,
     fragment_size: usize,
     next_sequence: u64,
     scratch: Vec<u8>,
@@ -30,7 +33,9 @@ impl DistSender {
             headers: flags.contains(DistFlags::DIST_HDR_ATOM_CACHE)
                 || flags.contains(DistFlags::FRAGMENTS),
             fragments: flags.contains(DistFlags::FRAGMENTS),
+            use_cache: flags.contains(DistFlags::DIST_HDR_ATOM_CACHE),
             cache: OutAtomCache::default(),
+            atoms: MessageAtoms::default(),
             fragment_size: DEFAULT_FRAGMENT_SIZE,
             next_sequence: 1,
             scratch: Vec::new(),
@@ -89,17 +94,36 @@ impl DistSender {
     ) -> Result<(), DistError> {
         let mut body = std::mem::take(&mut self.scratch);
         body.clear();
-        encode_term_into(control, &mut body, options)?;
-        let control_len = body.len();
-        if let Some(payload) = payload {
-            encode_term_into(payload, &mut body, options)?;
-        }
+        self.atoms.clear(self.use_cache);
+        let encoded = encode_term_with_atom_cache(control, &mut body, options, &mut self.atoms)
+            .and_then(|()| {
+                let control_len = body.len();
+                if let Some(payload) = payload {
+                    encode_term_with_atom_cache(payload, &mut body, options, &mut self.atoms)?;
+                }
+                Ok(control_len)
+            });
+        let control_len = match encoded {
+            Ok(len) => len,
+            Err(e) => {
+                self.scratch = body;
+                return Err(e.into());
+            }
+        };
+        // Only now, with both terms encoded, do we tell our side of the cache what the peer
+        // will hold after reading this header.
+        let entries: Vec<(OutSlot, Atom)> = self
+            .atoms
+            .list
+            .iter()
+            .map(|a| (self.cache.slot_for(a), a.clone()))
+            .collect();
         let result = if self.fragments && body.len() - control_len > self.fragment_size {
-            self.fragmented(&body, control_len, out)
+            self.fragmented(&body, control_len, &entries, out)
         } else {
             let frame = begin_frame(out);
             out.extend_from_slice(&[tag::VERSION, tag::HEADER]);
-            write_header(out, &[]);
+            write_header(out, &entries);
             out.extend_from_slice(&body);
             end_frame(out, frame)
         };
@@ -112,6 +136,7 @@ impl DistSender {
         &mut self,
         body: &[u8],
         control_len: usize,
+        entries: &[(OutSlot, Atom)],
         out: &mut Vec<u8>,
     ) -> Result<(), DistError> {
         let payload = &body[control_len..];
@@ -126,7 +151,7 @@ impl DistSender {
                 out.extend_from_slice(&[tag::VERSION, tag::FRAGMENT_FIRST]);
                 out.extend_from_slice(&sequence.to_be_bytes());
                 out.extend_from_slice(&fragment_id.to_be_bytes());
-                write_header(out, &[]);
+                write_header(out, entries);
                 out.extend_from_slice(&body[..control_len]);
             } else {
                 out.extend_from_slice(&[tag::VERSION, tag::FRAGMENT_CONT]);
@@ -155,4 +180,35 @@ fn end_frame(out: &mut [u8], at: usize) -> Result<(), DistError> {
     })?;
     out[at..at + 4].copy_from_slice(&len32.to_be_bytes());
     Ok(())
+}
+
+/// The atoms one message refers to through the header, in header order (at most 255).
+#[derive(Default)]
+struct MessageAtoms {
+    enabled: bool,
+    list: Vec<Atom>,
+    index: HashMap<Atom, u8>,
+}
+
+impl MessageAtoms {
+    fn clear(&mut self, enabled: bool) {
+        self.enabled = enabled;
+        self.list.clear();
+        self.index.clear();
+    }
+}
+
+impl AtomCacheRefs for MessageAtoms {
+    fn index_of(&mut self, atom: &Atom) -> Option<u8> {
+        if !self.enabled {
+            return None;
+        }
+        if let Some(&i) = self.index.get(atom) {
+            return Some(i);
+        }
+        let i = u8::try_from(self.list.len()).ok().filter(|&i| i < 255)?;
+        self.list.push(atom.clone());
+        self.index.insert(atom.clone(), i);
+        Some(i)
+    }
 }

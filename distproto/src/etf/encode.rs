@@ -7,7 +7,7 @@ use num_traits::ToPrimitive;
 use super::compress;
 use super::float_text;
 use super::tag::*;
-use super::{EncodeError, EncodeErrorKind as Kind, EncodeOptions};
+use super::{AtomCacheRefs, EncodeError, EncodeErrorKind as Kind, EncodeOptions};
 use crate::term::{Atom, BitString, ExportFun, Fun, LocalFun, Map, Pid, Port, Reference, Term};
 
 /// Writes 131 and the term, compressed when asked and worthwhile; `out` is unchanged on error.
@@ -63,6 +63,16 @@ pub(super) fn encode_bare(
     out: &mut Vec<u8>,
     options: &EncodeOptions,
 ) -> Result<(), EncodeError> {
+    encode_bare_with(term, out, options, None)
+}
+
+/// [`encode_bare`] with an optional atom cache for distribution headers.
+pub(super) fn encode_bare_with<'a>(
+    term: &Term,
+    out: &'a mut Vec<u8>,
+    options: &EncodeOptions,
+    atom_refs: Option<&'a mut (dyn AtomCacheRefs + 'a)>,
+) -> Result<(), EncodeError> {
     let start = out.len();
     if options.minor_version > 2 {
         return Err(EncodeError {
@@ -73,6 +83,7 @@ pub(super) fn encode_bare(
     let mut encoder = Encoder {
         out,
         minor_version: options.minor_version,
+        atom_refs,
     };
     let result = encoder.term(term);
     if result.is_err() {
@@ -84,6 +95,7 @@ pub(super) fn encode_bare(
 struct Encoder<'o> {
     out: &'o mut Vec<u8>,
     minor_version: u8,
+    atom_refs: Option<&'o mut (dyn AtomCacheRefs + 'o)>,
 }
 
 /// Internal results carry a boxed error so that they fit in a register.
@@ -231,6 +243,12 @@ impl Encoder<'_> {
 
     #[inline]
     fn atom(&mut self, atom: &Atom) {
+        if let Some(refs) = self.atom_refs.as_deref_mut() {
+            if let Some(index) = refs.index_of(atom) {
+                self.out.extend_from_slice(&[ATOM_CACHE_REF, index]);
+                return;
+            }
+        }
         let len = atom.as_bytes().len();
         if self.minor_version < 2 {
             // OTP 25: ATOM_EXT whenever every character is Latin-1.

@@ -25,6 +25,8 @@
 //! pub fn encode_with(term: &Term, options: &EncodeOptions) -> Result<Vec<u8>, EncodeError>;
 //! pub fn encode_into(term: &Term, out: &mut Vec<u8>, options: &EncodeOptions) -> Result<(), EncodeError>; // appends
 //! pub fn encode_term_into(term: &Term, out: &mut Vec<u8>, options: &EncodeOptions) -> Result<(), EncodeError>; // no 131, never compressed
+//! // Like encode_term_into, writing ATOM_CACHE_REF for the atoms `refs` lists (distribution only):
+//! pub fn encode_term_with_atom_cache(term: &Term, out: &mut Vec<u8>, options: &EncodeOptions, refs: &mut dyn AtomCacheRefs) -> Result<(), EncodeError>;
 //! pub struct EncodeOptions { pub minor_version: u8 /*0|1|2, default 2*/, pub compressed: Option<u32 /*0..=9*/> }
 //!     // EncodeOptions::OTP25 (minor 1), EncodeOptions::OTP26 (minor 2, the default)
 //! pub struct EncodeError { pub offset: usize, pub kind: EncodeErrorKind }
@@ -53,7 +55,7 @@ pub mod tag;
 
 pub use decode::Decoder;
 pub use error::{DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind};
-pub use options::{AtomCacheLookup, DecodeOptions, EncodeOptions};
+pub use options::{AtomCacheLookup, AtomCacheRefs, DecodeOptions, EncodeOptions};
 
 use bytes::Bytes;
 
@@ -142,4 +144,15 @@ pub fn encode_term_into(
     options: &EncodeOptions,
 ) -> Result<(), EncodeError> {
     encode::encode_bare(term, out, options)
+}
+
+/// Like [`encode_term_into`], but atoms that `refs` lists are written as ATOM_CACHE_REF to their
+/// index in the distribution header that will precede the term.
+pub fn encode_term_with_atom_cache(
+    term: &Term,
+    out: &mut Vec<u8>,
+    options: &EncodeOptions,
+    refs: &mut dyn AtomCacheRefs,
+) -> Result<(), EncodeError> {
+    encode::encode_bare_with(term, out, options, Some(refs))
 }

@@ -9,6 +9,12 @@ pub trait AtomCacheLookup {
     fn lookup(&self, index: u8) -> Option<Atom>;
 }
 
+/// The encoding side of the atom cache: gives the header index (0..=254) under which an atom
+/// of the message being encoded is listed, or `None` to write the atom in full.
+pub trait AtomCacheRefs {
+    fn index_of(&mut self, atom: &Atom) -> Option<u8>;
+}
+
 impl AtomCacheLookup for [Atom] {
     fn lookup(&self, index: u8) -> Option<Atom> {
         self.get(usize::from(index)).cloned()
