@@ -157,6 +157,11 @@ fn children(pid: u32) -> Vec<u32> {
     out
 }
 
+/// Open descriptors of a process.
+fn open_fds(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count())
+}
+
 /// A process is gone when /proc no longer has it, or only as a zombie.
 fn gone(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
@@ -194,6 +199,17 @@ fn registrations_beyond_the_fd_limit_go_to_holders() {
     assert!(
         holders.len() >= 2,
         "expected holder processes, found {holders:?}"
+    );
+    // The sockets really live in the holders: the daemon stays within its own limit.
+    let in_holders: usize = holders.iter().map(|&h| open_fds(h)).sum();
+    assert!(
+        open_fds(pid) < DAEMON_NOFILE as usize,
+        "daemon has {} fds",
+        open_fds(pid)
+    );
+    assert!(
+        in_holders >= NODES - OWN_BUDGET,
+        "holders keep only {in_holders} descriptors"
     );
 
     // Lookups of local and handed-over registrations, answered by the daemon.

@@ -66,7 +66,9 @@ async fn serve() -> Result<(), String> {
                     // The kernel could not give us the descriptor (out of descriptors): it is
                     // closed already; the daemon unregisters the node.
                     warn!(conn, "a handed-over socket did not arrive; reporting it ended");
-                    send(&control, Message::Ended(conn)).await?;
+                    if !send(&control, Message::Ended(conn)).await? {
+                        return Ok(());
+                    }
                 }
                 Ok(Received::Message(Message::Close(conn), None)) => {
                     if let Some(close) = closers.remove(&conn) {
@@ -84,23 +86,38 @@ async fn serve() -> Result<(), String> {
                     debug!(held = closers.len(), "daemon gone; closing every held registration");
                     return Ok(());
                 }
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {
+                    debug!(held = closers.len(), "daemon gone; closing every held registration");
+                    return Ok(());
+                }
                 Err(e) => return Err(format!("control socket: {e}")),
             },
             Some(conn) = ended_rx.recv() => {
                 // Only report registrations the daemon still thinks we hold (not the closed ones).
-                if closers.remove(&conn).is_some() {
-                    send(&control, Message::Ended(conn)).await?;
+                if closers.remove(&conn).is_some() && !send(&control, Message::Ended(conn)).await? {
+                    return Ok(());
                 }
             }
         }
     }
 }
 
-async fn send(control: &ControlSocket, msg: Message) -> Result<(), String> {
-    control
-        .send(msg, None)
-        .await
-        .map_err(|e| format!("cannot report to the daemon: {e}"))
+/// Reports to the daemon. `Ok(false)` when the daemon is gone (it exited or was killed): the
+/// holder then ends quietly, like on EOF.
+async fn send(control: &ControlSocket, msg: Message) -> Result<bool, String> {
+    match control.send(msg, None).await {
+        Ok(()) => Ok(true),
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset
+            ) =>
+        {
+            debug!("daemon gone while reporting: {e}");
+            Ok(false)
+        }
+        Err(e) => Err(format!("cannot report to the daemon: {e}")),
+    }
 }
 
 /// Watches one registration socket: any byte, EOF or error ends it (OTP's rule), as does a
