@@ -273,3 +273,71 @@ fn registrations_beyond_the_fd_limit_go_to_holders() {
         );
     }
 }
+
+/// Waits (bounded) for a child to exit and returns its exit code.
+fn exit_code(child: &mut Child) -> Option<i32> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code();
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn start_holder() -> (Child, std::os::fd::OwnedFd) {
+    let (ours, theirs) = epmd::holder::control::socketpair().unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_epmd"))
+        .arg(epmd::holder::HOLDER_ARG)
+        .stdin(Stdio::from(theirs))
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    (child, ours)
+}
+
+#[test]
+fn a_holder_exits_on_garbage_and_closes_its_sockets_when_the_daemon_goes() {
+    use std::os::fd::AsRawFd;
+    // Garbage on the control socket: the holder exits with status 1.
+    let (mut holder, ours) = start_holder();
+    // SAFETY: send(2) of a live buffer on a socket we own.
+    let sent = unsafe { libc::send(ours.as_raw_fd(), b"garbage!!!".as_ptr().cast(), 10, 0) };
+    assert_eq!(sent, 10);
+    assert_eq!(exit_code(&mut holder), Some(1));
+
+    // A held socket is closed (its peer reads EOF) once the daemon's end goes away; exit 0.
+    let (mut holder, ours) = start_holder();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut node = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (server, _) = listener.accept().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let control = epmd::holder::control::ControlSocket::new(ours).unwrap();
+        let server_fd = std::os::fd::OwnedFd::from(server);
+        control
+            .send(
+                epmd::holder::control::Message::Hold(7),
+                Some(std::os::fd::AsFd::as_fd(&server_fd)),
+            )
+            .await
+            .unwrap();
+        drop(server_fd);
+        // The holder keeps it: no EOF yet.
+        node.set_read_timeout(Some(Duration::from_millis(300)))
+            .unwrap();
+        let mut byte = [0u8; 1];
+        assert!(node.read(&mut byte).is_err(), "closed while held");
+        drop(control);
+    });
+    assert!(sees_eof(&mut node));
+    assert_eq!(exit_code(&mut holder), Some(0));
+}

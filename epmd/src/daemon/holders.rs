@@ -196,12 +196,26 @@ impl HolderPool {
             .kill_on_drop(false)
             .spawn()
             .map_err(|e| format!("cannot start {} {HOLDER_ARG}: {e}", exe.display()))?;
+        let pid = child.id();
+        let id = self.attach(shared, ours)?;
+        info!(holder = id, pid, "started registration holder");
+        tokio::spawn(async move {
+            match child.wait().await {
+                Ok(status) => debug!(holder = id, %status, "registration holder exited"),
+                Err(e) => debug!(holder = id, error = %e, "cannot wait for registration holder"),
+            }
+        });
+        Ok(id)
+    }
+
+    /// Adds a holder reached through `ours` (the daemon's end of its control socketpair) and
+    /// starts its writer and reader tasks.
+    fn attach(&mut self, shared: &Arc<Shared>, ours: OwnedFd) -> Result<HolderId, String> {
         let control = Arc::new(
             ControlSocket::new(ours).map_err(|e| format!("cannot watch a control socket: {e}"))?,
         );
         let id = self.next_id;
         self.next_id += 1;
-        let pid = child.id();
         let (tx, rx) = mpsc::unbounded_channel();
         self.slots.insert(
             id,
@@ -211,15 +225,8 @@ impl HolderPool {
                 held: 0,
             },
         );
-        info!(holder = id, pid, "started registration holder");
         tokio::spawn(write_commands(shared.clone(), id, control.clone(), rx));
         tokio::spawn(read_reports(shared.clone(), id, control));
-        tokio::spawn(async move {
-            match child.wait().await {
-                Ok(status) => debug!(holder = id, %status, "registration holder exited"),
-                Err(e) => debug!(holder = id, error = %e, "cannot wait for registration holder"),
-            }
-        });
         Ok(id)
     }
 
@@ -397,6 +404,11 @@ fn holder_gone(shared: &Shared, id: HolderId) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::DaemonConfig;
+    use crate::handler::{Outcome, RequestContext};
+    use crate::protocol::request::Alive2Params;
+    use crate::registry::RegistryLimits;
+    use std::io::Read;
 
     #[test]
     fn plan_follows_the_fd_limit() {
@@ -409,5 +421,145 @@ mod tests {
         assert_eq!(small.holder_capacity, 236);
         let none = HolderPlan::new(20_000, None);
         assert_eq!(none.capacity(), 18_976);
+    }
+
+    /// A relaxed daemon state that hands every registration over (own budget 0) and cannot
+    /// start holders (the test plays the holder through `attach`).
+    fn shared(max_holders: usize) -> Arc<Shared> {
+        let config = DaemonConfig {
+            relaxed: true,
+            ..DaemonConfig::default()
+        };
+        let plan = HolderPlan {
+            exe: Some(PathBuf::from("/nonexistent/epmd")),
+            local_budget: 0,
+            holder_capacity: 10,
+            max_holders,
+        };
+        let limits = RegistryLimits {
+            max_nodes: 100,
+            max_unreg: 10,
+        };
+        Arc::new(Shared::new(config, limits, plan))
+    }
+
+    /// Attaches a fake holder; returns its end of the control channel.
+    fn fake_holder(shared: &Arc<Shared>) -> ControlSocket {
+        let (ours, theirs) = control::socketpair().unwrap();
+        shared.lock().holders.attach(shared, ours).unwrap();
+        ControlSocket::new(theirs).unwrap()
+    }
+
+    fn ctx(conn: ConnId) -> RequestContext {
+        RequestContext {
+            local_peer: true,
+            relaxed: true,
+            epmd_port: 4369,
+            conn,
+            fd: 9,
+            now_unix: 1000,
+        }
+    }
+
+    /// Registers `name` on a real loopback connection and hands it over; returns the node's end.
+    fn register(shared: &Arc<Shared>, name: &str) -> (std::net::TcpStream, ConnId) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let node = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (server, _) = listener.accept().unwrap();
+        server.set_nonblocking(true).unwrap();
+        let conn = shared.next_conn();
+        let payload = Alive2Params::new(name, 5000).encode()[2..].to_vec();
+        let (outcome, _closed) = shared.handle(&payload, &ctx(conn));
+        assert!(matches!(
+            outcome,
+            Outcome::Alive2 {
+                registered: Some(_),
+                ..
+            }
+        ));
+        hand_over(
+            shared,
+            conn,
+            name.into(),
+            TcpStream::from_std(server).unwrap(),
+        );
+        (node, conn)
+    }
+
+    fn registered(shared: &Shared, name: &str) -> bool {
+        shared.lock().registry.lookup(name).is_some()
+    }
+
+    async fn until(what: &str, check: impl Fn() -> bool) {
+        for _ in 0..200 {
+            if check() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("timed out waiting for: {what}");
+    }
+
+    #[tokio::test]
+    async fn ended_report_unregisters_and_stop_closes() {
+        let shared = shared(1);
+        let holder = fake_holder(&shared);
+        let (_node_a, conn_a) = register(&shared, "a");
+        let Received::Message(Message::Hold(got), Some(_fd)) = holder.recv().await.unwrap() else {
+            panic!("expected a hand-over with a descriptor");
+        };
+        assert_eq!(got, conn_a);
+        assert!(registered(&shared, "a"));
+        holder.send(Message::Ended(conn_a), None).await.unwrap();
+        until("a unregistered", || !registered(&shared, "a")).await;
+
+        let (_node_b, conn_b) = register(&shared, "b");
+        assert!(matches!(
+            holder.recv().await.unwrap(),
+            Received::Message(Message::Hold(c), Some(_)) if c == conn_b
+        ));
+        let (outcome, _) = shared.handle(b"sb", &ctx(shared.next_conn()));
+        assert!(matches!(outcome, Outcome::Stop { stopped: Some(c), .. } if c == conn_b));
+        assert!(matches!(
+            holder.recv().await.unwrap(),
+            Received::Message(Message::Close(c), None) if c == conn_b
+        ));
+        assert!(!registered(&shared, "b"));
+        // A late report for the stopped connection changes nothing.
+        holder.send(Message::Ended(conn_b), None).await.unwrap();
+        let (_node_c, _) = register(&shared, "c");
+        assert!(matches!(
+            holder.recv().await.unwrap(),
+            Received::Message(Message::Hold(_), Some(_))
+        ));
+        assert!(registered(&shared, "c"));
+    }
+
+    #[tokio::test]
+    async fn an_unexpected_message_ends_only_that_holder() {
+        let shared = shared(1);
+        let holder = fake_holder(&shared);
+        let (_node, _) = register(&shared, "c");
+        assert!(matches!(
+            holder.recv().await.unwrap(),
+            Received::Message(Message::Hold(_), Some(_))
+        ));
+        holder.send(Message::Close(1), None).await.unwrap();
+        until("c unregistered", || !registered(&shared, "c")).await;
+        assert!(matches!(holder.recv().await.unwrap(), Received::Eof));
+        // The daemon goes on: lookups are answered.
+        let (outcome, _) = shared.handle(b"n", &ctx(shared.next_conn()));
+        assert!(matches!(outcome, Outcome::Reply(_)));
+    }
+
+    #[tokio::test]
+    async fn a_failed_hand_over_closes_the_connection() {
+        // No holder attached and none can be started: the registration is closed.
+        let shared = shared(1);
+        let (mut node, _) = register(&shared, "d");
+        assert!(!registered(&shared, "d"));
+        node.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut byte = [0u8; 1];
+        assert_eq!(node.read(&mut byte).unwrap(), 0);
     }
 }
