@@ -12,6 +12,14 @@ use tracing::{debug, warn};
 
 /// Runs a holder to its end: 0 when the daemon closed the channel, 1 on a protocol error.
 pub fn run() -> ExitCode {
+    if !super::control::is_control_socket(0) {
+        eprintln!(
+            "epmd: {} is internal: the daemon starts it with its control socket as stdin; \
+             run epmd without it",
+            super::HOLDER_ARG
+        );
+        return ExitCode::from(1);
+    }
     close_inherited_descriptors();
     let fd_limit = crate::daemon::rlimit::raise_nofile_limit();
     debug!(fd_limit, "registration holder started");
