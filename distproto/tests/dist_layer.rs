@@ -181,24 +181,41 @@ fn atoms_go_through_the_cache_and_are_reused() {
     let flags = DistFlags::OTP_DEFAULT;
     let mut sender = DistSender::new(flags);
     let mut receiver = DistReceiver::new(flags, DistLimits::default());
-    let payload = Term::list((0..300).map(|i| Term::atom(&format!("atom_number_{i}"))).collect());
-    let control = ControlMessage::RegSend { from: pid(1), to_name: Atom::new("echo").expect("atom") };
+    let payload = Term::list(
+        (0..300)
+            .map(|i| Term::atom(&format!("atom_number_{i}")))
+            .collect(),
+    );
+    let control = ControlMessage::RegSend {
+        from: pid(1),
+        to_name: Atom::new("echo").expect("atom"),
+    };
     let mut sizes = Vec::new();
     for _ in 0..2 {
         let mut wire = Vec::new();
-        sender.encode(&control, Some(&payload), &mut wire).expect("encodes");
+        sender
+            .encode(&control, Some(&payload), &mut wire)
+            .expect("encodes");
         let packets = packets(&wire);
         assert_eq!(packets.len(), 1);
         sizes.push(packets[0].len());
         // 255 refs per message at most: the header lists 255 atoms.
         assert_eq!(packets[0][2], 255);
-        let message = receiver.receive(packets[0].clone(), 0).expect("decodes").expect("whole");
+        let message = receiver
+            .receive(packets[0].clone(), 0)
+            .expect("decodes")
+            .expect("whole");
         assert_eq!(message.payload.as_ref(), Some(&payload));
     }
-    assert!(sizes[1] < sizes[0] / 2, "second message reuses cached atoms: {sizes:?}");
+    assert!(
+        sizes[1] < sizes[0] / 2,
+        "second message reuses cached atoms: {sizes:?}"
+    );
     // Without DIST_HDR_ATOM_CACHE the header is empty and atoms are written in full.
     let flags = flags.difference(DistFlags::DIST_HDR_ATOM_CACHE);
     let mut wire = Vec::new();
-    DistSender::new(flags).encode(&control, Some(&payload), &mut wire).expect("encodes");
+    DistSender::new(flags)
+        .encode(&control, Some(&payload), &mut wire)
+        .expect("encodes");
     assert_eq!(packets(&wire)[0][2], 0);
 }

@@ -452,3 +452,27 @@ fn trailing_bytes_are_ignored_and_counted() {
     assert_eq!(term, atom("ok"));
     assert_eq!(used, ATOM_OK.len());
 }
+
+#[test]
+fn otp25_port_tag_switches_at_2_pow_28() {
+    // OTP 25.2.3: term_to_binary of ports x@y with ids 2^28-1 and 2^28, creation 5.
+    const PORT_2_28_MINUS_1: &[u8] = &[
+        131, 89, 100, 0, 3, 120, 64, 121, 15, 255, 255, 255, 0, 0, 0, 5,
+    ];
+    const PORT_2_28: &[u8] = &[
+        131, 120, 100, 0, 3, 120, 64, 121, 0, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 5,
+    ];
+    for (id, bytes) in [((1u64 << 28) - 1, PORT_2_28_MINUS_1), (1 << 28, PORT_2_28)] {
+        let port = Term::Port(Port {
+            node: node("x@y"),
+            id,
+            creation: 5,
+        });
+        assert_eq!(
+            etf::encode_with(&port, &EncodeOptions::OTP25).expect("encodes"),
+            bytes,
+            "id {id}"
+        );
+        assert_eq!(etf::decode(bytes).expect("decodes"), port);
+    }
+}

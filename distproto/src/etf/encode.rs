@@ -397,8 +397,9 @@ impl Encoder<'_> {
 
     fn port(&mut self, p: &Port) {
         match u32::try_from(p.id) {
-            // OTP 25 uses NEW_PORT_EXT when the id fits; OTP 26+ always V4_PORT_EXT.
-            Ok(id) if self.minor_version < 2 => {
+            // OTP 25 uses NEW_PORT_EXT for ids below 2^28 (the old port number range), V4_PORT_EXT
+            // from there on (measured on 25.2.3); OTP 26+ always V4_PORT_EXT.
+            Ok(id) if self.minor_version < 2 && id < (1 << 28) => {
                 self.out.push(NEW_PORT_EXT);
                 self.atom(&p.node);
                 self.out.extend_from_slice(&id.to_be_bytes());
