@@ -36,11 +36,7 @@ fn main() {
     let b_name = b.eval("node().");
     b.eval("bench_msg:start_sink(), bench_msg:start_echo().");
 
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = NodeRuntime::new();
     let config = |prefix: &str| {
         NodeConfig::new(
             NodeName::short(&format!("{}@localhost", unique_name(prefix))).expect("name"),
@@ -49,11 +45,20 @@ fn main() {
         .with_epmd_port(epmd.port)
         .start_epmd(false)
     };
-    let rust = rt.block_on(Node::start(config("rust"))).expect("rust node");
-    let rust2 = rt
-        .block_on(Node::start(config("rust2")))
-        .expect("second rust node");
-    assert!(rt.block_on(rust.ping(&b_name)));
+    let rust = {
+        let c = config("rust");
+        rt.block_on(Node::start(c))
+    }
+    .expect("rust node");
+    let rust2 = {
+        let c = config("rust2");
+        rt.block_on(Node::start(c))
+    }
+    .expect("second rust node");
+    assert!({
+        let (n, b) = (rust.clone(), b_name.clone());
+        rt.block_on(async move { n.ping(&b).await })
+    });
     assert_eq!(a.eval(&format!("net_adm:ping('{b_name}').")), "pong");
     let msg = "{msg, 12345, <<\"payload\">>}";
     let msg_term = Term::tuple(vec![
@@ -73,10 +78,16 @@ fn main() {
         })
         .collect();
     let rust_one_way: Vec<f64> = (0..ROUNDS)
-        .map(|_| rt.block_on(rust_one_way(&rust, &b_name, &msg_term)))
+        .map(|_| {
+            let (n, b, m) = (rust.clone(), b_name.clone(), msg_term.clone());
+            rt.block_on(async move { rust_one_way(&n, &b, &m).await })
+        })
         .collect();
     let rust_rust: Vec<f64> = (0..ROUNDS)
-        .map(|_| rt.block_on(rust_to_rust(&rust, &rust2, &msg_term)))
+        .map(|_| {
+            let (n, n2, m) = (rust.clone(), rust2.clone(), msg_term.clone());
+            rt.block_on(async move { rust_to_rust(&n, &n2, &m).await })
+        })
         .collect();
 
     // Round trips.
@@ -88,7 +99,10 @@ fn main() {
         })
         .collect();
     let rust_rtt: Vec<f64> = (0..ROUNDS)
-        .map(|_| rt.block_on(rust_rtt(&rust, &b_name)))
+        .map(|_| {
+            let (n, b) = (rust.clone(), b_name.clone());
+            rt.block_on(async move { rust_rtt(&n, &b).await })
+        })
         .collect();
 
     // Connection setup (epmd lookup + TCP connect + handshake).
@@ -100,7 +114,10 @@ fn main() {
         })
         .collect();
     let rust_setup: Vec<f64> = (0..ROUNDS)
-        .map(|_| rt.block_on(rust_setup(&rust, &b_name)))
+        .map(|_| {
+            let (n, b) = (rust.clone(), b_name.clone());
+            rt.block_on(async move { rust_setup(&n, &b).await })
+        })
         .collect();
 
     let (bo, ro, rr) = (
@@ -128,6 +145,50 @@ fn main() {
         "| connection setup median (us) | {bs:.0} | {rs:.0} | {:.2}x | <= 1.0x |",
         rs / bs
     );
+}
+
+/// The runtime the Rust nodes live on, driven all the time by its own thread (so the nodes keep
+/// reading, writing and ticking while the BEAM side is measured): a 2-worker multi-thread runtime,
+/// or with `NODE_BENCH_RUNTIME=current` a current-thread one (that run did not finish on
+/// 2026-11-26: under investigation).
+struct NodeRuntime {
+    handle: tokio::runtime::Handle,
+}
+
+impl NodeRuntime {
+    fn new() -> NodeRuntime {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let rt = match std::env::var("NODE_BENCH_RUNTIME").as_deref() {
+                Ok("current") => tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build(),
+                _ => tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build(),
+            }
+            .expect("runtime");
+            tx.send(rt.handle().clone())
+                .expect("hand over the runtime handle");
+            rt.block_on(std::future::pending::<()>());
+        });
+        NodeRuntime {
+            handle: rx.recv().expect("runtime handle"),
+        }
+    }
+
+    /// Runs `future` as a task of the runtime and waits for its result.
+    fn block_on<T: Send + 'static>(
+        &self,
+        future: impl std::future::Future<Output = T> + Send + 'static,
+    ) -> T {
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.handle.spawn(async move {
+            let _ = tx.send(future.await);
+        });
+        rx.recv().expect("task result")
+    }
 }
 
 /// Rust node -> BEAM sink: messages per second until the sink has them all.
@@ -198,6 +259,8 @@ async fn rust_setup(node: &Node, peer: &str) -> f64 {
         while node.nodes().iter().any(|n| n == peer) {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
+        // As on the BEAM side: let the peer see the old connection end (untimed).
+        tokio::time::sleep(Duration::from_millis(5)).await;
         let started = Instant::now();
         node.connect_node(peer).await.expect("connect");
         times.push(started.elapsed().as_secs_f64() * 1e6);
