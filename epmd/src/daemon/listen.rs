@@ -59,6 +59,19 @@ pub fn bind_one(addr: SocketAddr) -> std::io::Result<Socket> {
         socket.set_only_v6(true)?;
     }
     socket.set_nonblocking(true)?;
+    // Wake up for a connection only once its request has arrived, so that the accept is
+    // followed at once by a read that finds it (one wake-up per lookup, not two).
+    let defer: libc::c_int = 1;
+    // SAFETY: setsockopt on our own socket with a pointer to a local c_int of the given size.
+    unsafe {
+        libc::setsockopt(
+            std::os::fd::AsRawFd::as_raw_fd(&socket),
+            libc::IPPROTO_TCP,
+            libc::TCP_DEFER_ACCEPT,
+            std::ptr::addr_of!(defer).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        );
+    }
     socket.bind(&addr.into())?;
     Ok(socket)
 }
