@@ -251,16 +251,28 @@ async fn rust_rtt(node: &Node, peer: &str) -> f64 {
     median(times)
 }
 
-/// Median time to set up a connection after disconnecting, in microseconds.
+/// Median time to set up a connection after disconnecting, in microseconds. The disconnect is
+/// awaited as a nodedown event; when the peer has already connected back (BEAM services can do
+/// that on their own), the round disconnects again rather than timing a connection that exists.
 async fn rust_setup(node: &Node, peer: &str) -> f64 {
     let mut times = Vec::with_capacity(SETUPS);
-    for _ in 0..SETUPS {
-        node.disconnect_node(peer);
-        while node.nodes().iter().any(|n| n == peer) {
-            tokio::time::sleep(Duration::from_millis(1)).await;
+    while times.len() < SETUPS {
+        let mut events = node.monitor_nodes();
+        if node.disconnect_node(peer) {
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+            loop {
+                match tokio::time::timeout_at(deadline, events.recv()).await {
+                    Ok(Ok(node::NodeEvent::Down { node: down, .. })) if down == peer => break,
+                    Ok(Ok(_)) => continue,
+                    _ => panic!("no nodedown for {peer} within 10 s of disconnect_node"),
+                }
+            }
         }
         // As on the BEAM side: let the peer see the old connection end (untimed).
         tokio::time::sleep(Duration::from_millis(5)).await;
+        if node.nodes().iter().any(|n| n == peer) {
+            continue;
+        }
         let started = Instant::now();
         node.connect_node(peer).await.expect("connect");
         times.push(started.elapsed().as_secs_f64() * 1e6);
