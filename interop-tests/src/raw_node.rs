@@ -220,15 +220,9 @@ fn read16(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Result<Vec<u8>, String> 
 
 /// Registers `name` with the epmd on `epmd_port` (raw ALIVE2_REQ); keep the stream to stay registered.
 pub fn epmd_register(epmd_port: u16, name: &str, listen_port: u16) -> TcpStream {
-    let mut req = vec![b'x'];
-    req.extend_from_slice(&listen_port.to_be_bytes());
-    req.extend_from_slice(&[77, 0, 0, 6, 0, 5]);
-    req.extend_from_slice(&(name.len() as u16).to_be_bytes());
-    req.extend_from_slice(name.as_bytes());
-    req.extend_from_slice(&[0, 0]);
     let mut stream = TcpStream::connect(("127.0.0.1", epmd_port)).expect("connect epmd");
     stream
-        .write_all(&[&(req.len() as u16).to_be_bytes()[..], &req].concat())
+        .write_all(&crate::epmd_wire::alive2(listen_port, name))
         .expect("send ALIVE2");
     let mut reply = [0u8; 6];
     stream.read_exact(&mut reply).expect("ALIVE2 reply");
@@ -239,12 +233,7 @@ pub fn epmd_register(epmd_port: u16, name: &str, listen_port: u16) -> TcpStream 
 /// The distribution port of `name` from the epmd on `epmd_port` (raw PORT_PLEASE2_REQ).
 pub fn epmd_port_please(epmd_port: u16, name: &str) -> u16 {
     let mut stream = TcpStream::connect(("127.0.0.1", epmd_port)).expect("connect epmd");
-    let req = [
-        &((name.len() + 1) as u16).to_be_bytes()[..],
-        b"z",
-        name.as_bytes(),
-    ]
-    .concat();
+    let req = crate::epmd_wire::port_please(name.as_bytes());
     stream.write_all(&req).expect("send PORT_PLEASE2");
     let mut reply = Vec::new();
     stream.read_to_end(&mut reply).expect("PORT2 reply");

@@ -192,7 +192,7 @@ impl Node {
     }
 
     fn is_local(&self, pid: &Pid) -> bool {
-        pid.node == self.inner.name && (pid.creation == self.inner.creation || pid.creation == 0)
+        self.inner.is_local(pid)
     }
 
     /// `To ! Message` with `from` as the sender; connects to the pid's node first if needed.
@@ -225,9 +225,7 @@ impl Node {
             return;
         };
         if node == self.name() {
-            if let Some(pid) = self.whereis(name) {
-                self.inner.processes.deliver(pid.id, message);
-            }
+            self.inner.deliver_to_name(&to_name, message);
             return;
         }
         match self.connect(node).await {
