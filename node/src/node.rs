@@ -7,16 +7,16 @@ use crate::connection::{
     Lookup, Outcome, PeerStats, Peers,
 };
 use crate::cookie;
+use crate::dest::Dest;
 use crate::epmd_link;
 use crate::error::NodeError;
-use crate::process::{Mailbox, ProcessTable};
-use distproto::control::{ControlMessage, ProcRef};
-use distproto::dist::DistMessage;
+use crate::process::{Process, ProcessTable, Slot};
+use distproto::control::ControlMessage;
 use distproto::handshake::{Cookie, Decision, DistFlags, HandshakeError, LocalNode};
 use distproto::term::{Atom, Pid, Reference, Term};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{broadcast, mpsc};
 use tracing::{debug, info, warn};
@@ -41,28 +41,28 @@ pub(crate) struct NodeInner {
     pub creation: u32,
     cookie: Cookie,
     flags: DistFlags,
-    processes: ProcessTable,
+    pub(crate) processes: ProcessTable,
     registered: RwLock<HashMap<Atom, Pid>>,
-    peers: Peers,
+    aliases: RwLock<HashMap<Reference, u32>>,
+    pub(crate) peers: Peers,
     next_pid: AtomicU32,
     next_ref: AtomicU64,
     next_link: AtomicU64,
-    events: broadcast::Sender<NodeEvent>,
+    next_unlink: AtomicU64,
+    pub(crate) events: broadcast::Sender<NodeEvent>,
     listen_port: u16,
+    /// The node's own group leader (its I/O server), once started.
+    pub(crate) group_leader: OnceLock<Pid>,
+    /// Spawn requests sent and not yet answered: request id to (requester, node asked).
+    pub(crate) spawn_requests: Mutex<HashMap<Reference, (Pid, Atom)>>,
+    pub(crate) node_monitors: crate::net_kernel::NodeMonitors,
+    pub(crate) functions: crate::rpc::Functions,
 }
 
 /// A running node. Clone it freely; the node runs until the process exits.
 #[derive(Clone)]
 pub struct Node {
-    inner: Arc<NodeInner>,
-}
-
-/// A process of this node: its pid and its mailbox. Dropping it ends the process: its pid and
-/// registered names stop receiving.
-pub struct Process {
-    pid: Pid,
-    pub mailbox: Mailbox,
-    node: Node,
+    pub(crate) inner: Arc<NodeInner>,
 }
 
 impl Node {
@@ -99,18 +99,26 @@ impl Node {
             flags,
             processes: ProcessTable::default(),
             registered: RwLock::new(HashMap::new()),
+            aliases: RwLock::new(HashMap::new()),
             peers: Peers::default(),
             next_pid: AtomicU32::new(1),
             next_ref: AtomicU64::new(1),
             next_link: AtomicU64::new(1),
+            next_unlink: AtomicU64::new(1),
             events,
             listen_port,
+            group_leader: OnceLock::new(),
+            spawn_requests: Mutex::new(HashMap::new()),
+            node_monitors: Default::default(),
+            functions: Default::default(),
         });
         let node = Node { inner };
         info!(node = %node.name(), creation, port = listen_port, "node started");
         epmd_link::keep_registered(node.inner.config.clone(), listen_port, registration);
         tokio::spawn(accept_loop(node.inner.clone(), listener));
+        crate::io::start_group_leader(&node);
         crate::net_kernel::start(&node);
+        crate::rpc::start(&node);
         Ok(node)
     }
 
@@ -128,22 +136,10 @@ impl Node {
         self.inner.listen_port
     }
 
-    /// A new process with an empty mailbox.
+    /// A new process with an empty mailbox, driven by whoever holds the returned handle (use
+    /// [`Node::spawn`] to run a function as a process). Dropping the handle ends the process.
     pub fn spawn_process(&self) -> Process {
-        let id = self.inner.next_pid.fetch_add(1, Ordering::Relaxed);
-        let pid = Pid {
-            node: self.inner.name.clone(),
-            id,
-            serial: 0,
-            creation: self.inner.creation,
-        };
-        let (tx, rx) = mpsc::unbounded_channel();
-        self.inner.processes.insert(id, tx);
-        Process {
-            pid,
-            mailbox: Mailbox::new(rx),
-            node: self.clone(),
-        }
+        self.new_process(None)
     }
 
     /// A new reference (`make_ref()`), unique on this node.
@@ -193,6 +189,25 @@ impl Node {
 
     fn is_local(&self, pid: &Pid) -> bool {
         self.inner.is_local(pid)
+    }
+
+    /// `is_process_alive(Pid)` for a pid of this node.
+    pub fn is_alive(&self, pid: &Pid) -> bool {
+        self.inner.slot(pid).is_some()
+    }
+
+    /// Sends to any destination: a pid, a local name or `{Name, Node}`.
+    pub async fn send_to(&self, from: &Pid, dest: &Dest, message: Term) {
+        match dest {
+            Dest::Pid(pid) => self.send(Some(from), pid, message).await,
+            Dest::Name(name) => {
+                self.inner.deliver_to_name(name, message);
+            }
+            Dest::Remote { name, node } => {
+                self.send_named(from, name.as_str(), node.as_str(), message)
+                    .await
+            }
+        }
     }
 
     /// `To ! Message` with `from` as the sender; connects to the pid's node first if needed.
@@ -245,7 +260,8 @@ impl Node {
     /// Sends to an alias (a reference the receiver made an alias of), as gen replies do.
     pub async fn send_alias(&self, from: &Pid, alias: &Reference, message: Term) {
         if alias.node == self.inner.name {
-            return; // Aliases of our own processes are not implemented yet.
+            self.inner.deliver_to_alias(alias, message);
+            return;
         }
         if let Ok(link) = self.connect(alias.node.as_str()).await {
             link.send(
@@ -343,41 +359,8 @@ impl Node {
             .map(|link| link.counters.snapshot())
     }
 
-    async fn connect(&self, peer: &str) -> Result<LinkHandle, NodeError> {
+    pub(crate) async fn connect(&self, peer: &str) -> Result<LinkHandle, NodeError> {
         connect(&self.inner, peer).await
-    }
-}
-
-impl Process {
-    pub fn pid(&self) -> &Pid {
-        &self.pid
-    }
-
-    pub fn node(&self) -> &Node {
-        &self.node
-    }
-
-    /// `register(Name, self())`.
-    pub fn register(&self, name: &str) -> bool {
-        self.node.register(name, &self.pid)
-    }
-
-    pub async fn send(&self, to: &Pid, message: Term) {
-        self.node.send(Some(&self.pid), to, message).await
-    }
-
-    pub async fn send_named(&self, name: &str, node: &str, message: Term) {
-        self.node.send_named(&self.pid, name, node, message).await
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let inner = &self.node.inner;
-        inner.processes.remove(self.pid.id);
-        if let Ok(mut names) = inner.registered.write() {
-            names.retain(|_, pid| *pid != self.pid);
-        }
     }
 }
 
@@ -399,89 +382,110 @@ impl NodeInner {
             .unwrap_or_else(|| self.cookie.clone())
     }
 
-    fn is_local(&self, pid: &Pid) -> bool {
+    pub(crate) fn is_local(&self, pid: &Pid) -> bool {
         pid.node == self.name && (pid.creation == self.creation || pid.creation == 0)
     }
 
-    fn deliver_to_name(&self, name: &Atom, message: Term) -> bool {
-        let pid = self
-            .registered
-            .read()
-            .ok()
-            .and_then(|names| names.get(name).cloned());
-        pid.is_some_and(|pid| self.processes.deliver(pid.id, message))
+    /// A new process slot: its pid and the receiving end of its mailbox.
+    pub(crate) fn new_slot(
+        &self,
+        group_leader: Option<Pid>,
+    ) -> (Pid, mpsc::UnboundedReceiver<Term>) {
+        let id = self.next_pid.fetch_add(1, Ordering::Relaxed);
+        let pid = Pid {
+            node: self.name.clone(),
+            id,
+            serial: 0,
+            creation: self.creation,
+        };
+        let (tx, rx) = mpsc::unbounded_channel();
+        let leader = group_leader.or_else(|| self.group_leader.get().cloned());
+        self.processes
+            .insert(Arc::new(Slot::new(pid.clone(), tx, leader)));
+        (pid, rx)
     }
 
-    fn exists(&self, target: &ProcRef) -> bool {
-        match target {
-            ProcRef::Pid(pid) => self.is_local(pid) && self.processes.contains(pid.id),
-            ProcRef::Name(name) => self
-                .registered
-                .read()
-                .is_ok_and(|names| names.contains_key(name)),
+    pub(crate) fn next_unlink_id(&self) -> u64 {
+        self.next_unlink.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub(crate) fn whereis_atom(&self, name: &Atom) -> Option<Pid> {
+        self.registered.read().ok()?.get(name).cloned()
+    }
+
+    pub(crate) fn deliver_to_name(&self, name: &Atom, message: Term) -> bool {
+        self.whereis_atom(name)
+            .is_some_and(|pid| self.processes.deliver(pid.id, message))
+    }
+
+    /// Removes every name `pid` is registered under (it exited).
+    pub(crate) fn unregister_pid(&self, pid: &Pid) {
+        if let Ok(mut names) = self.registered.write() {
+            names.retain(|_, p| p != pid);
         }
     }
 
-    /// A message from a peer, for a local process or about one.
-    pub(crate) fn route_incoming(&self, link: &LinkHandle, message: DistMessage) {
-        use ControlMessage::*;
-        let DistMessage { control, payload } = message;
-        match (control, payload) {
-            (
-                Send { to } | SendTt { to, .. } | SendSender { to, .. } | SendSenderTt { to, .. },
-                Some(payload),
-            ) => {
-                if self.is_local(&to) {
-                    self.processes.deliver(to.id, payload);
-                }
+    pub(crate) fn add_alias(&self, pid: &Pid, alias: &Reference) {
+        if let Some(slot) = self.slot(pid) {
+            slot.state().aliases.push(alias.clone());
+            if let Ok(mut aliases) = self.aliases.write() {
+                aliases.insert(alias.clone(), pid.id);
             }
-            (RegSend { to_name, .. } | RegSendTt { to_name, .. }, Some(payload)) => {
-                if !self.deliver_to_name(&to_name, payload) {
-                    debug!(
-                        name = to_name.as_str(),
-                        "message to an unregistered name dropped"
-                    );
-                }
-            }
-            (Link { from, to }, _) => {
-                if !self.exists(&ProcRef::Pid(to.clone())) {
-                    link.send(
-                        PayloadExit { from: to, to: from },
-                        Some(Term::atom("noproc")),
-                    );
-                }
-            }
-            (
-                MonitorP {
-                    from,
-                    to,
-                    reference,
-                },
-                _,
-            ) => {
-                if !self.exists(&to) {
-                    link.send(
-                        PayloadMonitorPExit {
-                            from: to,
-                            to: from,
-                            reference,
-                        },
-                        Some(Term::atom("noproc")),
-                    );
-                }
-            }
-            (other, _) => debug!(op = other.op(), "control message not handled yet"),
         }
+    }
+
+    pub(crate) fn remove_alias(&self, pid: &Pid, alias: &Reference) -> bool {
+        if let Some(slot) = self.slot(pid) {
+            slot.state().aliases.retain(|a| a != alias);
+        }
+        self.aliases
+            .write()
+            .map(|mut aliases| aliases.remove(alias).is_some())
+            .unwrap_or(false)
+    }
+
+    pub(crate) fn remove_aliases(&self, aliases: &[Reference]) {
+        if aliases.is_empty() {
+            return;
+        }
+        if let Ok(mut table) = self.aliases.write() {
+            for alias in aliases {
+                table.remove(alias);
+            }
+        }
+    }
+
+    /// A message sent to an alias of a local process; dropped when the alias is not active.
+    pub(crate) fn deliver_to_alias(&self, alias: &Reference, message: Term) -> bool {
+        let id = self.aliases.read().ok().and_then(|a| a.get(alias).copied());
+        id.is_some_and(|id| self.processes.deliver(id, message))
     }
 
     pub(crate) fn link_down(&self, link: &LinkHandle, reason: &str) {
         if self.peers.down(&link.peer.peer_name, link.id) {
-            let _ = self.events.send(NodeEvent::Down {
-                node: link.peer.peer_name.clone(),
-                hidden: link.peer.peer_is_hidden(),
-                reason: reason.to_string(),
-            });
+            self.node_lost(
+                &link.peer.peer_name,
+                link.peer.peer_is_hidden(),
+                reason,
+                link.id,
+            );
         }
+    }
+
+    /// After a connection is gone: `noconnection` to links and monitors across it, nodedown to
+    /// `monitor_node` and `monitor_nodes` subscribers, failed spawn requests.
+    pub(crate) fn node_lost(&self, peer: &str, hidden: bool, reason: &str, link_id: u64) {
+        if let Some(node) = Atom::new(peer) {
+            self.fail_spawn_requests(&node);
+            self.node_down_signals(&node);
+            self.node_monitors
+                .node_down(self, &node, hidden, reason, link_id);
+        }
+        let _ = self.events.send(NodeEvent::Down {
+            node: peer.to_string(),
+            hidden,
+            reason: reason.to_string(),
+        });
     }
 
     fn link_up(
@@ -496,6 +500,9 @@ impl NodeInner {
         let link = spawn_link(self.clone(), stream, leftover, peer, id);
         if self.peers.up(&name, link.clone()) {
             info!(node = %name, hidden, "nodeup");
+            if let Some(node) = Atom::new(&name) {
+                self.node_monitors.node_up(self, &node, hidden, id);
+            }
             let _ = self.events.send(NodeEvent::Up { node: name, hidden });
         } else {
             link.close("duplicate connection");
@@ -558,15 +565,10 @@ async fn accept_one(node: Arc<NodeInner>, mut stream: TcpStream, addr: std::net:
         };
         (decision, cookie)
     };
-    let events = node.events.clone();
     let peers = &node.peers;
     let mut replace_old = |peer: &str| {
         if let Some(old) = peers.replace_old(peer) {
-            let _ = events.send(NodeEvent::Down {
-                node: peer.to_string(),
-                hidden: old.peer.peer_is_hidden(),
-                reason: "wait_pending".into(),
-            });
+            node.node_lost(peer, old.peer.peer_is_hidden(), "wait_pending", old.id);
             old.close("wait_pending");
         }
     };

@@ -67,6 +67,25 @@ impl Mailbox {
         }
     }
 
+    /// Removes every message already in the mailbox for which `unwanted` is true (as
+    /// `demonitor(Ref, [flush])` removes a `'DOWN'`). Messages arriving later are not affected.
+    pub fn remove_where(&mut self, mut unwanted: impl FnMut(&Term) -> bool) {
+        while let Ok(message) = self.rx.try_recv() {
+            self.saved.push_back(message);
+        }
+        self.saved.retain(|m| !unwanted(m));
+    }
+
+    /// The first message already in the mailbox that `matcher` accepts, without waiting.
+    pub fn take_first<T>(&mut self, mut matcher: impl FnMut(&Term) -> Option<T>) -> Option<T> {
+        while let Ok(message) = self.rx.try_recv() {
+            self.saved.push_back(message);
+        }
+        let index = self.saved.iter().position(|m| matcher(m).is_some())?;
+        let message = self.saved.remove(index)?;
+        matcher(&message)
+    }
+
     /// Messages waiting, including those a selective receive skipped.
     pub fn len(&self) -> usize {
         self.saved.len() + self.rx.len()

@@ -1,0 +1,196 @@
+//! Calling a gen_server from a Rust process as `gen:call/4` does on OTP 25: monitor the target,
+//! send `{'$gen_call', {Self, [alias | Mref]}, Request}`, wait for the reply or the `'DOWN'`,
+//! demonitor. The alias makes a reply that comes after a timeout vanish instead of lingering.
+
+use crate::dest::Dest;
+use crate::process::Process;
+use distproto::handshake::DistFlags;
+use distproto::term::Term;
+use std::time::Duration;
+
+/// Why a call returned no reply; `exit_reason` gives what a BEAM caller would exit with.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallError {
+    #[error("no reply within the timeout")]
+    Timeout,
+    #[error("no such process (noproc)")]
+    NoProc,
+    #[error("node {0} went down (or could not be reached)")]
+    NodeDown(String),
+    #[error("the server exited: {0:?}")]
+    Exit(Term),
+}
+
+impl CallError {
+    /// The reason `gen:call` exits with (`timeout`, `noproc`, `{nodedown, Node}`, the reason).
+    pub fn reason(&self) -> Term {
+        match self {
+            CallError::Timeout => Term::atom("timeout"),
+            CallError::NoProc => Term::atom("noproc"),
+            CallError::NodeDown(node) => {
+                Term::tuple(vec![Term::atom("nodedown"), Term::atom(node)])
+            }
+            CallError::Exit(reason) => reason.clone(),
+        }
+    }
+}
+
+impl Process {
+    /// `gen_server:call(Dest, Request, Timeout)` (`None` waits forever).
+    pub async fn call(
+        &mut self,
+        dest: &Dest,
+        request: Term,
+        timeout: Option<Duration>,
+    ) -> Result<Term, CallError> {
+        let node_name = match dest {
+            Dest::Pid(pid) => pid.node.as_str().to_string(),
+            Dest::Name(_) => self.node().name().to_string(),
+            Dest::Remote { node, .. } => node.as_str().to_string(),
+        };
+        let mref = self.monitor(dest).await;
+        let local = node_name == self.node().name();
+        let alias_ok = local
+            || self
+                .node()
+                .inner
+                .peers
+                .get(&node_name)
+                .is_some_and(|link| link.peer.flags.contains(DistFlags::ALIAS));
+        let tag = if alias_ok {
+            self.node().inner.add_alias(self.pid(), &mref);
+            Term::improper_list(vec![Term::atom("alias")], Term::Reference(mref.clone()))
+        } else {
+            Term::Reference(mref.clone())
+        };
+        let message = Term::tuple(vec![
+            Term::atom("$gen_call"),
+            Term::tuple(vec![Term::Pid(self.pid().clone()), tag.clone()]),
+            request,
+        ]);
+        self.send_to(dest, message).await;
+        let mref_term = Term::Reference(mref.clone());
+        let outcome = self
+            .mailbox
+            .recv_match(timeout, |m| match m {
+                Term::Tuple(items) if items.len() == 2 && items[0] == tag => {
+                    Some(Ok(items[1].clone()))
+                }
+                Term::Tuple(items)
+                    if items.len() == 5
+                        && items[0].as_atom() == Some("DOWN")
+                        && items[1] == mref_term =>
+                {
+                    Some(Err(items[4].clone()))
+                }
+                _ => None,
+            })
+            .await;
+        if alias_ok {
+            self.unalias(&mref);
+        }
+        match outcome {
+            Some(Ok(reply)) => {
+                self.demonitor_flush(&mref);
+                Ok(reply)
+            }
+            Some(Err(reason)) => Err(match reason.as_atom() {
+                Some("noconnection") => CallError::NodeDown(node_name),
+                Some("noproc") => CallError::NoProc,
+                _ => CallError::Exit(reason),
+            }),
+            None => {
+                self.demonitor_flush(&mref);
+                // A reply may have arrived in the meantime, as gen.erl checks once more.
+                let late = self.mailbox.take_first(|m| match m {
+                    Term::Tuple(items) if items.len() == 2 && items[0] == tag => {
+                        Some(items[1].clone())
+                    }
+                    _ => None,
+                });
+                late.ok_or(CallError::Timeout)
+            }
+        }
+    }
+
+    /// `gen_server:multi_call(Nodes, Name, Request, Timeout)`: `(Replies, BadNodes)`, replies
+    /// as `(Node, Reply)` in the order they came.
+    pub async fn multi_call(
+        &mut self,
+        nodes: &[String],
+        name: &str,
+        request: Term,
+        timeout: Option<Duration>,
+    ) -> (Vec<(String, Term)>, Vec<String>) {
+        let tag = self.node().make_ref();
+        let mut waiting = Vec::new();
+        let mut bad = Vec::new();
+        for node in nodes {
+            let Some(dest) = Dest::remote(name, node) else {
+                bad.push(node.clone());
+                continue;
+            };
+            let dest = if node == self.node().name() {
+                Dest::Name(
+                    distproto::term::Atom::new(name).unwrap_or_else(|| self.pid().node.clone()),
+                )
+            } else {
+                dest
+            };
+            let mref = self.monitor(&dest).await;
+            let message = Term::tuple(vec![
+                Term::atom("$gen_call"),
+                Term::tuple(vec![
+                    Term::Pid(self.pid().clone()),
+                    Term::tuple(vec![Term::Reference(tag.clone()), Term::atom(node)]),
+                ]),
+                request.clone(),
+            ]);
+            self.send_to(&dest, message).await;
+            waiting.push((node.clone(), mref));
+        }
+        let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
+        let tag = Term::Reference(tag);
+        let mut replies = Vec::new();
+        while !waiting.is_empty() {
+            let left = deadline.map(|d| d.saturating_duration_since(tokio::time::Instant::now()));
+            let refs: Vec<Term> = waiting
+                .iter()
+                .map(|(_, r)| Term::Reference(r.clone()))
+                .collect();
+            let next = self
+                .mailbox
+                .recv_match(left, |m| {
+                    let Term::Tuple(items) = m else { return None };
+                    match items.as_slice() {
+                        [Term::Tuple(t), reply] if t.len() == 2 && t[0] == tag => {
+                            Some((t[1].as_atom()?.to_string(), Some(reply.clone())))
+                        }
+                        [down, r, _, _, _] if down.as_atom() == Some("DOWN") => {
+                            let i = refs.iter().position(|x| x == r)?;
+                            Some((waiting[i].0.clone(), None))
+                        }
+                        _ => None,
+                    }
+                })
+                .await;
+            let Some((node, reply)) = next else {
+                break;
+            };
+            let Some(i) = waiting.iter().position(|(n, _)| *n == node) else {
+                continue;
+            };
+            let (node, mref) = waiting.remove(i);
+            self.demonitor_flush(&mref);
+            match reply {
+                Some(reply) => replies.push((node, reply)),
+                None => bad.push(node),
+            }
+        }
+        for (node, mref) in waiting {
+            self.demonitor_flush(&mref);
+            bad.push(node);
+        }
+        (replies, bad)
+    }
+}
