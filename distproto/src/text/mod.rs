@@ -4,13 +4,17 @@
 mod atom_text;
 mod bits;
 mod float_text;
+mod format;
 mod ids;
+mod io_write;
 mod lex;
 mod parse;
+mod pretty;
 mod print;
 #[cfg(test)]
 mod roundtrip_tests;
 
+pub use format::{format, format_with, FormatError, FormatOptions, MAX_FIELD};
 pub use ids::FORMS as ID_FORMS;
 pub use parse::{parse_term, ParseError, MAX_BINARY_NESTING, MAX_NESTING};
 pub use print::write_term;
