@@ -2,6 +2,7 @@
 //! in private temp directories, and stops them by pid when the test ends, pass or fail.
 
 mod child;
+mod cluster;
 mod epmd_daemon;
 pub mod epmd_script;
 pub mod epmd_wire;
@@ -12,6 +13,7 @@ pub mod netns;
 pub mod raw_node;
 
 pub use child::{cargo_bin, cargo_example, ChildGuard};
+pub use cluster::{runtime, Cluster};
 pub use epmd_daemon::{EpmdDaemon, EpmdKind};
 pub use erl::{ErlNode, ErlOptions, OtpEpmd};
 pub use erlc::compile_erl;

@@ -1,50 +1,9 @@
 //! The Rust node against real OTP 25 nodes: connect and ping both ways, hidden nodes, wrong
 //! cookies, names in use, messages both ways, and nodedown when the BEAM peer dies or stalls.
 
-use interop_tests::{free_port, unique_name, ErlNode, ErlOptions, OtpEpmd};
-use node::{Node, NodeConfig, NodeEvent, NodeName, Term};
+use interop_tests::{runtime, unique_name, Cluster, ErlNode, ErlOptions};
+use node::{Node, NodeEvent, Term};
 use std::time::Duration;
-
-struct Cluster {
-    epmd: OtpEpmd,
-    cookie: String,
-}
-
-impl Cluster {
-    fn new() -> Cluster {
-        Cluster {
-            epmd: OtpEpmd::start(free_port(), &[]),
-            cookie: unique_name("cookie"),
-        }
-    }
-
-    fn erl(&self, extra: &[&str]) -> ErlNode {
-        ErlNode::start(ErlOptions {
-            sname: Some(format!("{}@localhost", unique_name("erl"))),
-            cookie: Some(self.cookie.clone()),
-            epmd_port: Some(self.epmd.port),
-            args: extra.iter().map(|s| s.to_string()).collect(),
-            ..Default::default()
-        })
-    }
-
-    fn config(&self, prefix: &str) -> NodeConfig {
-        let name =
-            NodeName::short(&format!("{}@localhost", unique_name(prefix))).expect("node name");
-        NodeConfig::new(name)
-            .with_cookie(self.cookie.clone())
-            .with_epmd_port(self.epmd.port)
-            .start_epmd(false)
-    }
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-}
 
 #[test]
 fn ping_both_ways_and_node_lists() {

@@ -1,11 +1,15 @@
-//! A Rust node with one registered process, `echo`, that sends any `{From, Msg}` back to `From`
-//! as `Msg`. Run: cargo run -p node --example echo -- --sname echo@localhost --cookie COOKIE
+//! A Rust node with one registered process, `echo`: a gen_server that replies `{echo, Request}`
+//! to any call, calls `Dest` for `{call, Dest, Request}`, and sends any `{From, Msg}` message
+//! back to `From` as `Msg`. It also serves rpc: `echo:echo/1` returns its argument, and
+//! `echo:hello/1` prints a greeting to the caller's group leader (try `Node.spawn` from iex).
+//! Run: cargo run -p node --example echo -- --sname echo@localhost --cookie COOKIE
 
 use clap::Parser;
-use node::{Node, NodeConfig, NodeName, Term};
+use node::{CallReply, Ctx, Dest, GenCall, GenServer, Node, NodeConfig, NodeName, Step, Term};
+use std::time::Duration;
 
 #[derive(Parser)]
-#[command(about = "A Rust node whose `echo` process sends {From, Msg} back to From as Msg")]
+#[command(about = "A Rust node whose `echo` gen_server answers calls and echoes messages")]
 struct Args {
     /// Short node name, as erl's -sname (name@host or name).
     #[arg(long, conflicts_with = "name")]
@@ -25,6 +29,46 @@ struct Args {
     /// net_ticktime in seconds.
     #[arg(long)]
     net_ticktime: Option<u64>,
+}
+
+/// The `echo` process.
+struct Echo;
+
+impl GenServer for Echo {
+    async fn handle_call(&mut self, ctx: &mut Ctx<'_>, request: Term, _from: GenCall) -> CallReply {
+        if let Term::Tuple(items) = &request {
+            if let [label, dest, inner] = items.as_slice() {
+                if label.as_atom() == Some("call") {
+                    return CallReply::Reply(call(ctx, dest, inner.clone()).await);
+                }
+            }
+        }
+        CallReply::Reply(Term::tuple(vec![Term::atom("echo"), request]))
+    }
+
+    async fn handle_info(&mut self, ctx: &mut Ctx<'_>, message: Term) -> Step {
+        if let Term::Tuple(items) = &message {
+            if let [Term::Pid(from), msg] = items.as_slice() {
+                ctx.process.send(from, msg.clone()).await;
+            }
+        }
+        Step::Continue
+    }
+}
+
+/// Calls `dest` from Rust: its reply, or `{error, Reason}`.
+async fn call(ctx: &mut Ctx<'_>, dest: &Term, request: Term) -> Term {
+    let Some(dest) = Dest::from_term(dest) else {
+        return Term::tuple(vec![Term::atom("error"), Term::atom("badarg")]);
+    };
+    match ctx
+        .process
+        .call(&dest, request, Some(Duration::from_secs(5)))
+        .await
+    {
+        Ok(reply) => reply,
+        Err(e) => Term::tuple(vec![Term::atom("error"), e.reason()]),
+    }
 }
 
 #[tokio::main]
@@ -51,18 +95,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         config = config.with_epmd_port(port);
     }
     if let Some(secs) = args.net_ticktime {
-        config = config.with_net_ticktime(std::time::Duration::from_secs(secs));
+        config = config.with_net_ticktime(Duration::from_secs(secs));
     }
     let node = Node::start(config).await?;
-    let mut echo = node.spawn_process();
-    echo.register("echo");
-    println!("echo node {} ready", node.name());
-    while let Some(message) = echo.mailbox.recv().await {
-        if let Term::Tuple(items) = &message {
-            if let [Term::Pid(from), msg] = items.as_slice() {
-                echo.send(from, msg.clone()).await;
-            }
-        }
+    node.register_function("echo", "echo", 1, |_ctx, mut args| async move {
+        Ok(args.pop().unwrap_or_else(Term::nil))
+    });
+    node.register_function("echo", "hello", 1, |mut ctx, args| async move {
+        let who = args
+            .first()
+            .and_then(node::io::chardata_to_string)
+            .unwrap_or_else(|| "stranger".into());
+        let greeting = format!("Hello, {who}, from {}\n", ctx.process.node().name());
+        let _ = ctx.process.put_chars(&greeting).await;
+        Ok(Term::atom("ok"))
+    });
+    if node.start_gen_server(Some("echo"), Echo).is_none() {
+        return Err("cannot register the echo process".into());
     }
+    println!("echo node {} ready", node.name());
+    std::future::pending::<()>().await;
     Ok(())
 }

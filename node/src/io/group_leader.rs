@@ -8,9 +8,11 @@ use distproto::term::Term;
 use std::io::Write;
 use tracing::debug;
 
-/// Starts the group leader and makes it every new process's default group leader.
+/// Starts the group leader, registered as `user` like a BEAM node's, and makes it every new
+/// process's default group leader.
 pub(crate) fn start_group_leader(node: &Node) {
     let mut server = node.spawn_process();
+    server.register("user");
     let _ = node.inner.group_leader.set(server.pid().clone());
     let node = node.clone();
     tokio::spawn(async move {

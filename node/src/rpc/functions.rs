@@ -87,8 +87,32 @@ impl Node {
     }
 }
 
-/// `erlang:node/0`, `erlang:nodes/0` and `erlang:nodes/1`, which users try first.
+/// `erlang:node/0`, `erlang:nodes/0,1`, `erlang:whereis/1` and `erlang:is_process_alive/1`,
+/// which users try first.
 pub(crate) fn register_builtins(node: &Node) {
+    node.register_function("erlang", "whereis", 1, |ctx, args| async move {
+        match args.first() {
+            Some(Term::Atom(name)) => Ok(ctx
+                .process
+                .node()
+                .whereis(name.as_str())
+                .map(Term::Pid)
+                .unwrap_or_else(|| Term::atom("undefined"))),
+            _ => Err(Exception::badarg()),
+        }
+    });
+    node.register_function("erlang", "is_process_alive", 1, |ctx, args| async move {
+        match args.first() {
+            Some(Term::Pid(pid)) if ctx.process.node().name() == pid.node.as_str() => {
+                Ok(Term::atom(if ctx.process.node().is_alive(pid) {
+                    "true"
+                } else {
+                    "false"
+                }))
+            }
+            _ => Err(Exception::badarg()),
+        }
+    });
     node.register_function("erlang", "node", 0, |ctx, _| async move {
         Ok(Term::atom(ctx.process.node().name()))
     });
