@@ -9,6 +9,17 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn start_echo(epmd: &OtpEpmd, cookie: &str, extra: &[&str]) -> (ChildGuard, String) {
+    let (guard, name, _stdout) = start_echo_with_stdout(epmd, cookie, extra);
+    (guard, name)
+}
+
+/// Starts the example; also returns the rest of its standard output (its group leader prints
+/// there), line by line.
+fn start_echo_with_stdout(
+    epmd: &OtpEpmd,
+    cookie: &str,
+    extra: &[&str],
+) -> (ChildGuard, String, std::sync::mpsc::Receiver<String>) {
     let name = format!("{}@localhost", unique_name("echo"));
     let mut cmd = Command::new(cargo_example("node", "echo"));
     cmd.args([
@@ -23,12 +34,19 @@ fn start_echo(epmd: &OtpEpmd, cookie: &str, extra: &[&str]) -> (ChildGuard, Stri
     cmd.stdout(Stdio::piped()).stderr(Stdio::null());
     let mut guard = ChildGuard::spawn("echo", &mut cmd).expect("start the echo example");
     let stdout = guard.child_mut().stdout.take().expect("stdout");
+    let mut reader = BufReader::new(stdout);
     let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("ready line");
+    reader.read_line(&mut line).expect("ready line");
     assert!(line.contains("ready"), "echo example said {line:?}");
-    (guard, name)
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in reader.lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (guard, name, rx)
 }
 
 fn erl(epmd: &OtpEpmd, cookie: &str) -> ErlNode {
@@ -52,6 +70,7 @@ fn echo_answers_and_erl_sees_it_die() {
     ));
     assert_eq!(reply, "ping");
     node.eval(&format!("erlang:monitor_node('{name}', true)."));
+    node.eval(&format!("EchoRef = monitor(process, {{echo, '{name}'}})."));
     let started = Instant::now();
     echo.kill();
     let down = node.eval(&format!(
@@ -59,6 +78,10 @@ fn echo_answers_and_erl_sees_it_die() {
     ));
     assert_eq!(down, "down");
     assert!(started.elapsed() < Duration::from_secs(3));
+    assert_eq!(
+        node.eval("receive {'DOWN', EchoRef, process, _, Why} -> Why after 3000 -> none end."),
+        "noconnection"
+    );
 }
 
 #[test]
@@ -155,4 +178,60 @@ fn a_wrong_cookie_is_logged_with_the_peer_name_and_the_node_keeps_serving() {
         .unwrap_or_else(|| panic!("no refusal logged: {logged}"));
     assert!(refusal.contains(&intruder_name), "{refusal}");
     assert!(!logged.contains(&cookie), "the cookie must never be logged");
+}
+
+#[test]
+fn elixir_calls_the_echo_gen_server_rpcs_spawns_and_prints_both_ways() {
+    let epmd = OtpEpmd::start(free_port(), &[]);
+    let cookie = unique_name("cookie");
+    let (_echo, name, echo_stdout) = start_echo_with_stdout(&epmd, &cookie, &[]);
+    let home = tempfile::tempdir().expect("temp HOME");
+    let script = format!(
+        r#"n = :"{name}"
+IO.inspect(GenServer.call({{:echo, n}}, :hi))
+{{:ok, agent}} = Agent.start(fn -> 41 end)
+IO.inspect(GenServer.call({{:echo, n}}, {{:call, agent, {{:get, fn s -> s + 1 end}}}}))
+IO.inspect(GenServer.call({{:echo, n}}, {{:call, {{:nobody, node()}}, :x}}))
+IO.inspect(:rpc.call(n, :echo, :echo, [[1, 2]]))
+IO.inspect(:erpc.call(n, :erlang, :node, []))
+Node.spawn(n, :echo, :hello, ["iex"])
+Process.sleep(500)
+g = :rpc.call(n, :erlang, :whereis, [:user])
+IO.puts(g, "printed by elixir on the Rust node")
+:io.format(g, "~p and ~ts~n", [[104, 105], "ünïcode"])
+"#
+    );
+    let output = Command::new("elixir")
+        .args([
+            "--sname",
+            &unique_name("iex"),
+            "--cookie",
+            &cookie,
+            "--erl",
+            "-start_epmd false",
+            "-e",
+            &script,
+        ])
+        .env("ERL_EPMD_PORT", epmd.port.to_string())
+        .env("HOME", home.path())
+        .current_dir(home.path())
+        .output()
+        .expect("run elixir (apt-get install elixir)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        stdout,
+        format!(
+            "{{:echo, :hi}}\n42\n{{:error, :noproc}}\n[1, 2]\n:{name}\nHello, iex, from {name}\n"
+        ),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed: Vec<String> = echo_stdout.try_iter().collect();
+    assert_eq!(
+        printed,
+        vec![
+            "printed by elixir on the Rust node".to_string(),
+            "\"hi\" and ünïcode".to_string()
+        ]
+    );
 }
