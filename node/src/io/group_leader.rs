@@ -4,7 +4,8 @@
 
 use super::chardata_to_string;
 use crate::node::Node;
-use distproto::term::Term;
+use distproto::term::{Atom, Term};
+use distproto::text::{format_with, FormatOptions};
 use std::io::Write;
 use tracing::debug;
 
@@ -26,7 +27,7 @@ pub(crate) fn start_group_leader(node: &Node) {
             if label.as_atom() != Some("io_request") {
                 continue;
             }
-            let reply = serve(request);
+            let reply = serve(request, &node.inner.name);
             let message = Term::tuple(vec![Term::atom("io_reply"), reply_as.clone(), reply]);
             node.send(Some(server.pid()), from, message).await;
         }
@@ -34,15 +35,15 @@ pub(crate) fn start_group_leader(node: &Node) {
 }
 
 /// One io request's reply; output goes to standard output.
-fn serve(request: &Term) -> Term {
-    match text_of(request) {
+fn serve(request: &Term, me: &Atom) -> Term {
+    match text_of(request, me) {
         Ok(Some(text)) => {
             let mut stdout = std::io::stdout().lock();
             let _ = stdout.write_all(text.as_bytes());
             let _ = stdout.flush();
             Term::atom("ok")
         }
-        Ok(None) => other_request(request),
+        Ok(None) => other_request(request, me),
         Err(reply) => reply,
     }
 }
@@ -52,7 +53,7 @@ fn error(what: Term) -> Term {
 }
 
 /// The text of a put_chars request (`Ok(None)` if it is not one; `Err(reply)` if it is bad).
-fn text_of(request: &Term) -> Result<Option<String>, Term> {
+fn text_of(request: &Term, me: &Atom) -> Result<Option<String>, Term> {
     let Term::Tuple(items) = request else {
         return Ok(None);
     };
@@ -65,7 +66,7 @@ fn text_of(request: &Term) -> Result<Option<String>, Term> {
             .map(Some)
             .ok_or_else(|| error(Term::tuple(vec![Term::atom("put_chars"), chars.clone()]))),
         // {put_chars, Encoding, Module, Function, Args}
-        [_, _, module, function, Term::List(args)] => apply_format(module, function, args)
+        [_, _, module, function, Term::List(args)] => apply_format(module, function, args, me)
             .map(Some)
             .ok_or_else(|| error(function.clone())),
         [_, _, _, function, _] => Err(error(function.clone())),
@@ -74,9 +75,14 @@ fn text_of(request: &Term) -> Result<Option<String>, Term> {
 }
 
 /// `io_lib:format/2`, `io_lib:write/1` and friends, as io requests name them.
-fn apply_format(module: &Term, function: &Term, args: &[Term]) -> Option<String> {
+/// Pids, ports and references of this node print as OTP prints local ones (`<0.80.0>`).
+fn apply_format(module: &Term, function: &Term, args: &[Term], me: &Atom) -> Option<String> {
+    let local = |node: &Atom| (node == me).then_some(0);
+    let options = FormatOptions {
+        node_number: Some(&local),
+    };
     match (module.as_atom()?, function.as_atom()?, args) {
-        ("io_lib", "format", [format, args]) => distproto::text::format(format, args).ok(),
+        ("io_lib", "format", [format, args]) => format_with(format, args, &options).ok(),
         ("io_lib", "write", [term]) => Some(distproto::text::write_term(term)),
         ("unicode", "characters_to_binary", [chars]) => chardata_to_string(chars),
         (m, f, _) => {
@@ -91,7 +97,7 @@ fn apply_format(module: &Term, function: &Term, args: &[Term]) -> Option<String>
 }
 
 /// Requests other than output: options and geometry as a non-terminal `user` answers them.
-fn other_request(request: &Term) -> Term {
+fn other_request(request: &Term, me: &Atom) -> Term {
     let name = match request {
         Term::Atom(a) => a.as_str(),
         Term::Tuple(items) => items.first().and_then(Term::as_atom).unwrap_or(""),
@@ -110,7 +116,7 @@ fn other_request(request: &Term) -> Term {
                 Some(Term::List(requests)) => {
                     let mut reply = Term::atom("ok");
                     for r in requests {
-                        reply = serve(r);
+                        reply = serve(r, me);
                         if reply.as_atom() != Some("ok") {
                             break;
                         }
