@@ -3,7 +3,7 @@
 //! (`{panic, Message}`) or is killed by an exit signal (the task is aborted).
 
 use super::exit_reason::ExitReason;
-use super::state::Watcher;
+use super::state::{Monitoring, Watcher};
 use super::{Mailbox, Process};
 use crate::node::Node;
 use distproto::control::ProcRef;
@@ -76,6 +76,17 @@ impl Node {
             }
         }
         if let Some((watcher, reference)) = &options.monitor {
+            if inner.is_local(watcher) {
+                inner.add_monitoring(
+                    watcher,
+                    reference,
+                    Monitoring {
+                        node: pid.node.clone(),
+                        target: ProcRef::Pid(pid.clone()),
+                        down_id: Some(Term::Pid(pid.clone())),
+                    },
+                );
+            }
             if let Some(slot) = inner.slot(&pid) {
                 slot.state().watchers.insert(
                     reference.clone(),
