@@ -239,8 +239,12 @@ fn gen_server_calls_from_rust_to_beam() {
     rt.block_on(async {
         // cast, abcast, multi_call with a node that does not exist.
         me.cast(&server, Term::atom("c1")).await;
-        me.abcast(std::slice::from_ref(&erl_name), "svc_echo", Term::atom("c2"))
-            .await;
+        me.abcast(
+            std::slice::from_ref(&erl_name),
+            "svc_echo",
+            Term::atom("c2"),
+        )
+        .await;
         let casts = me
             .call(&server, Term::atom("casts"), Some(5 * SECOND))
             .await;
