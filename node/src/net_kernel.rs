@@ -15,14 +15,14 @@ pub(crate) fn start(node: &Node) {
     let node = node.clone();
     tokio::spawn(async move {
         while let Some(message) = process.mailbox.recv().await {
-            let Some(call) = GenCall::parse(&message) else {
+            let Some((call, request)) = GenCall::parse(&message) else {
                 debug!(
                     ?message,
                     "net_kernel: ignoring a message that is not a gen call"
                 );
                 continue;
             };
-            match &call.request {
+            match request {
                 Term::Tuple(items) if items.first().and_then(Term::as_atom) == Some("is_auth") => {
                     call.reply(&node, process.pid(), Term::atom("yes")).await;
                 }

@@ -4,36 +4,47 @@
 use crate::node::Node;
 use distproto::term::{Pid, Term};
 
-/// A `{'$gen_call', {From, Tag}, Request}` message, taken apart. Keep it to reply later.
+/// Who made a gen call and how to answer it: the `{From, Tag}` of a
+/// `{'$gen_call', {From, Tag}, Request}` message. Keep it to reply later.
 #[derive(Debug, Clone)]
 pub struct GenCall {
     pub from: Pid,
     pub tag: Term,
-    pub request: Term,
 }
 
 impl GenCall {
-    pub fn parse(message: &Term) -> Option<GenCall> {
-        let Term::Tuple(items) = message else {
-            return None;
-        };
-        let [label, from_tag, request] = items.as_slice() else {
-            return None;
-        };
-        if label.as_atom() != Some("$gen_call") {
-            return None;
+    /// Takes a `'$gen_call'` message apart into the caller and the request, without copying;
+    /// any other message is given back.
+    pub fn take(message: Term) -> Result<(GenCall, Term), Term> {
+        if parts(&message).is_none() {
+            return Err(message);
         }
-        let Term::Tuple(from_tag) = from_tag else {
-            return None;
+        let Term::Tuple(items) = message else {
+            return Err(message);
         };
-        let [Term::Pid(from), tag] = from_tag.as_slice() else {
-            return None;
+        let mut items = items.into_iter();
+        let (_, Some(Term::Tuple(from_tag)), Some(request)) =
+            (items.next(), items.next(), items.next())
+        else {
+            return Err(Term::nil());
         };
-        Some(GenCall {
-            from: from.clone(),
-            tag: tag.clone(),
-            request: request.clone(),
-        })
+        let mut from_tag = from_tag.into_iter();
+        let (Some(Term::Pid(from)), Some(tag)) = (from_tag.next(), from_tag.next()) else {
+            return Err(Term::nil());
+        };
+        Ok((GenCall { from, tag }, request))
+    }
+
+    /// The caller and the request of a `'$gen_call'` message, if it is one.
+    pub fn parse(message: &Term) -> Option<(GenCall, &Term)> {
+        let (from, tag, request) = parts(message)?;
+        Some((
+            GenCall {
+                from: from.clone(),
+                tag: tag.clone(),
+            },
+            request,
+        ))
     }
 
     /// `gen:reply/2`: `{Tag, Reply}` to the alias when the tag is `[alias | Alias]` (or
@@ -45,6 +56,23 @@ impl GenCall {
             None => node.send(Some(sender), &self.from, message).await,
         }
     }
+}
+
+/// From, Tag and Request of `{'$gen_call', {From, Tag}, Request}`.
+fn parts(message: &Term) -> Option<(&Pid, &Term, &Term)> {
+    let Term::Tuple(items) = message else {
+        return None;
+    };
+    let [label, Term::Tuple(from_tag), request] = items.as_slice() else {
+        return None;
+    };
+    if label.as_atom() != Some("$gen_call") {
+        return None;
+    }
+    let [Term::Pid(from), tag] = from_tag.as_slice() else {
+        return None;
+    };
+    Some((from, tag, request))
 }
 
 fn alias_of(tag: &Term) -> Option<&distproto::term::Reference> {

@@ -144,25 +144,26 @@ async fn run<S: GenServer>(mut process: Process, mut server: S) -> Term {
             process: &mut process,
             timeout: None,
         };
-        let step = if let Some(call) = GenCall::parse(&message) {
-            let request = call.request.clone();
-            match server.handle_call(&mut ctx, request, call.clone()).await {
-                CallReply::Reply(reply) => {
-                    ctx.reply(&call, reply).await;
-                    Step::Continue
-                }
-                CallReply::NoReply => Step::Continue,
-                CallReply::Stop { reason, reply } => {
-                    if let Some(reply) = reply {
+        let step = match GenCall::take(message) {
+            Ok((call, request)) => {
+                match server.handle_call(&mut ctx, request, call.clone()).await {
+                    CallReply::Reply(reply) => {
                         ctx.reply(&call, reply).await;
+                        Step::Continue
                     }
-                    Step::Stop(reason)
+                    CallReply::NoReply => Step::Continue,
+                    CallReply::Stop { reason, reply } => {
+                        if let Some(reply) = reply {
+                            ctx.reply(&call, reply).await;
+                        }
+                        Step::Stop(reason)
+                    }
                 }
             }
-        } else if let Some(request) = cast_request(&message) {
-            server.handle_cast(&mut ctx, request).await
-        } else {
-            server.handle_info(&mut ctx, message).await
+            Err(message) => match take_cast(message) {
+                Ok(request) => server.handle_cast(&mut ctx, request).await,
+                Err(message) => server.handle_info(&mut ctx, message).await,
+            },
         };
         timeout = ctx.timeout;
         if let Step::Stop(reason) = step {
@@ -172,13 +173,15 @@ async fn run<S: GenServer>(mut process: Process, mut server: S) -> Term {
     }
 }
 
-fn cast_request(message: &Term) -> Option<Term> {
+/// The request of a `{'$gen_cast', Request}` message; any other message is given back.
+fn take_cast(message: Term) -> Result<Term, Term> {
     match message {
-        Term::Tuple(items) => match items.as_slice() {
-            [label, request] if label.as_atom() == Some("$gen_cast") => Some(request.clone()),
-            _ => None,
-        },
-        _ => None,
+        Term::Tuple(items)
+            if items.len() == 2 && items.first().and_then(Term::as_atom) == Some("$gen_cast") =>
+        {
+            Ok(items.into_iter().nth(1).unwrap_or_else(Term::nil))
+        }
+        other => Err(other),
     }
 }
 

@@ -50,9 +50,8 @@ fn parse_mfa(request: &Term, tag: &str) -> Option<Mfa> {
 }
 
 async fn serve(node: &Node, rex: &crate::Process, message: Term) {
-    if let Some(call) = GenCall::parse(&message) {
-        let mfa =
-            parse_mfa(&call.request, "call").or_else(|| parse_mfa(&call.request, "block_call"));
+    if let Some((call, request)) = GenCall::parse(&message) {
+        let mfa = parse_mfa(request, "call").or_else(|| parse_mfa(request, "block_call"));
         match mfa {
             Some(mfa) => {
                 let node2 = node.clone();
@@ -72,7 +71,7 @@ async fn serve(node: &Node, rex: &crate::Process, message: Term) {
                     call.reply(&node2, &me, result).await;
                 });
             }
-            None => debug!(request = ?call.request, "rex: unknown call"),
+            None => debug!(?request, "rex: unknown call"),
         }
         return;
     }
