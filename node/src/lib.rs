@@ -13,6 +13,7 @@ pub mod io;
 pub mod name;
 pub mod net_kernel;
 mod node;
+pub mod pg;
 pub mod process;
 mod routing;
 pub mod rpc;

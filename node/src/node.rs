@@ -57,6 +57,7 @@ pub(crate) struct NodeInner {
     pub(crate) spawn_requests: Mutex<HashMap<Reference, (Pid, Atom)>>,
     pub(crate) node_monitors: crate::net_kernel::NodeMonitors,
     pub(crate) functions: crate::rpc::Functions,
+    pub(crate) pg_scopes: Mutex<HashMap<Atom, Arc<crate::pg::Shared>>>,
 }
 
 /// A running node. Clone it freely; the node runs until the process exits.
@@ -111,6 +112,7 @@ impl Node {
             spawn_requests: Mutex::new(HashMap::new()),
             node_monitors: Default::default(),
             functions: Default::default(),
+            pg_scopes: Mutex::new(HashMap::new()),
         });
         let node = Node { inner };
         info!(node = %node.name(), creation, port = listen_port, "node started");
@@ -119,6 +121,7 @@ impl Node {
         crate::io::start_group_leader(&node);
         crate::net_kernel::start(&node);
         crate::rpc::start(&node);
+        node.pg_scope("pg");
         Ok(node)
     }
 
