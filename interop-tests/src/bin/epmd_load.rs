@@ -6,7 +6,7 @@
 use interop_tests::epmd_wire;
 use interop_tests::{ChildGuard, EpmdDaemon, EpmdKind};
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -187,7 +187,7 @@ async fn measure(targets: &mut [Target], nofile: u64) -> Vec<Report> {
     reports
 }
 
-fn start_daemon(kind: EpmdKind, program: &PathBuf) -> (ChildGuard, SocketAddr) {
+fn start_daemon(kind: EpmdKind, program: &Path) -> (ChildGuard, SocketAddr) {
     let daemon = EpmdDaemon::start_free_program(kind, program, &[]);
     let addr = SocketAddr::from(([127, 0, 0, 1], daemon.port));
     (daemon.guard, addr)
