@@ -70,22 +70,29 @@ impl Process {
         ]);
         self.send_to(dest, message).await;
         let mref_term = Term::Reference(mref.clone());
+        // The matcher only recognises the reply or the 'DOWN'; the message is then taken apart
+        // by value (no copy of a large reply).
         let outcome = self
             .mailbox
-            .recv_match(timeout, |m| match m {
-                Term::Tuple(items) if items.len() == 2 && items[0] == tag => {
-                    Some(Ok(items[1].clone()))
-                }
+            .recv_match_owned(timeout, |m| match m {
+                Term::Tuple(items) if items.len() == 2 && items[0] == tag => Some(true),
                 Term::Tuple(items)
                     if items.len() == 5
                         && items[0].as_atom() == Some("DOWN")
                         && items[1] == mref_term =>
                 {
-                    Some(Err(items[4].clone()))
+                    Some(false)
                 }
                 _ => None,
             })
-            .await;
+            .await
+            .map(|(is_reply, message)| {
+                if is_reply {
+                    Ok(element(message, 1))
+                } else {
+                    Err(element(message, 4))
+                }
+            });
         if alias_ok {
             self.unalias(&mref);
         }
@@ -192,5 +199,13 @@ impl Process {
             bad.push(node);
         }
         (replies, bad)
+    }
+}
+
+/// Element `index` (0-based) of a tuple, by value.
+fn element(message: Term, index: usize) -> Term {
+    match message {
+        Term::Tuple(items) => items.into_iter().nth(index).unwrap_or_else(Term::nil),
+        _ => Term::nil(),
     }
 }

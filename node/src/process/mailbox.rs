@@ -44,11 +44,27 @@ impl Mailbox {
     pub async fn recv_match<T>(
         &mut self,
         timeout: Option<Duration>,
-        mut matcher: impl FnMut(&Term) -> Option<T>,
+        matcher: impl FnMut(&Term) -> Option<T>,
     ) -> Option<T> {
-        if let Some(index) = self.saved.iter().position(|m| matcher(m).is_some()) {
-            let message = self.saved.remove(index)?;
-            return matcher(&message);
+        self.recv_match_owned(timeout, matcher)
+            .await
+            .map(|(found, _)| found)
+    }
+
+    /// [`Mailbox::recv_match`] that also hands over the matching message itself, so that a
+    /// caller can take it apart instead of copying parts of it.
+    pub async fn recv_match_owned<T>(
+        &mut self,
+        timeout: Option<Duration>,
+        mut matcher: impl FnMut(&Term) -> Option<T>,
+    ) -> Option<(T, Term)> {
+        if let Some((index, found)) = self
+            .saved
+            .iter()
+            .enumerate()
+            .find_map(|(i, m)| matcher(m).map(|found| (i, found)))
+        {
+            return self.saved.remove(index).map(|message| (found, message));
         }
         let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
         loop {
@@ -61,7 +77,7 @@ impl Mailbox {
             };
             let message = next?;
             match matcher(&message) {
-                Some(found) => return Some(found),
+                Some(found) => return Some((found, message)),
                 None => self.saved.push_back(message),
             }
         }
