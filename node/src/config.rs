@@ -39,6 +39,8 @@ pub struct NodeConfig {
     pub setup_time: Duration,
     /// Largest packet accepted from a peer.
     pub max_packet: usize,
+    /// Run global (`global_name_server`, its locker and registrar); default true, as in OTP.
+    pub global: bool,
 }
 
 impl NodeConfig {
@@ -60,6 +62,7 @@ impl NodeConfig {
             net_ticktime: Duration::from_secs(60),
             setup_time: Duration::from_secs(7),
             max_packet: 256 << 20,
+            global: true,
         }
     }
 
@@ -94,6 +97,12 @@ impl NodeConfig {
 
     pub fn with_net_ticktime(mut self, ticktime: Duration) -> NodeConfig {
         self.net_ticktime = ticktime;
+        self
+    }
+
+    /// Whether the node runs global (OTP's `global_name_server`); default true.
+    pub fn global(mut self, on: bool) -> NodeConfig {
+        self.global = on;
         self
     }
 

@@ -58,6 +58,7 @@ pub(crate) struct NodeInner {
     pub(crate) node_monitors: crate::net_kernel::NodeMonitors,
     pub(crate) functions: crate::rpc::Functions,
     pub(crate) pg_scopes: Mutex<HashMap<Atom, Arc<crate::pg::Shared>>>,
+    pub(crate) global: OnceLock<Arc<crate::global::Shared>>,
 }
 
 /// A running node. Clone it freely; the node runs until the process exits.
@@ -113,6 +114,7 @@ impl Node {
             node_monitors: Default::default(),
             functions: Default::default(),
             pg_scopes: Mutex::new(HashMap::new()),
+            global: OnceLock::new(),
         });
         let node = Node { inner };
         info!(node = %node.name(), creation, port = listen_port, "node started");
@@ -122,6 +124,9 @@ impl Node {
         crate::net_kernel::start(&node);
         crate::rpc::start(&node);
         node.pg_scope("pg");
+        if node.inner.config.global {
+            crate::global::start(&node);
+        }
         Ok(node)
     }
 
@@ -209,6 +214,11 @@ impl Node {
             Dest::Remote { name, node } => {
                 self.send_named(from, name.as_str(), node.as_str(), message)
                     .await
+            }
+            Dest::Global(name) => {
+                if let Some(pid) = self.global_whereis(name) {
+                    self.send(Some(from), &pid, message).await;
+                }
             }
         }
     }

@@ -43,10 +43,23 @@ impl Process {
         request: Term,
         timeout: Option<Duration>,
     ) -> Result<Term, CallError> {
+        let resolved;
+        let dest = match dest {
+            // gen:call resolves {global, Name} once, then calls the pid.
+            Dest::Global(name) => match self.node().global_whereis(name) {
+                Some(pid) => {
+                    resolved = Dest::Pid(pid);
+                    &resolved
+                }
+                None => return Err(CallError::NoProc),
+            },
+            other => other,
+        };
         let node_name = match dest {
             Dest::Pid(pid) => pid.node.as_str().to_string(),
             Dest::Name(_) => self.node().name().to_string(),
             Dest::Remote { node, .. } => node.as_str().to_string(),
+            Dest::Global(_) => return Err(CallError::NoProc),
         };
         let mref = self.monitor(dest).await;
         let local = node_name == self.node().name();

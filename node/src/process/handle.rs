@@ -114,6 +114,20 @@ impl Process {
     pub async fn monitor(&self, dest: &Dest) -> Reference {
         let inner = &self.node.inner;
         let reference = self.node.make_ref();
+        let resolved;
+        let dest = match dest {
+            Dest::Global(name) => match self.node.global_whereis(name) {
+                Some(pid) => {
+                    resolved = Dest::Pid(pid);
+                    &resolved
+                }
+                None => {
+                    self.deliver_down(&reference, dest.to_term(), "noproc");
+                    return reference;
+                }
+            },
+            other => other,
+        };
         let (node, target, down_id) = match dest {
             Dest::Pid(pid) => (
                 pid.node.clone(),
@@ -133,6 +147,7 @@ impl Process {
                 ProcRef::Name(name.clone()),
                 Term::tuple(vec![Term::Atom(name.clone()), Term::Atom(node.clone())]),
             ),
+            Dest::Global(_) => return reference,
         };
         let local = node == inner.name;
         if local && !inner.add_watcher(&target, &self.pid, &reference) {
