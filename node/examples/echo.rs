@@ -2,6 +2,7 @@
 //! to any call, calls `Dest` for `{call, Dest, Request}`, and sends any `{From, Msg}` message
 //! back to `From` as `Msg`. It also serves rpc: `echo:echo/1` returns its argument, and
 //! `echo:hello/1` prints a greeting to the caller's group leader (try `Node.spawn` from iex).
+//! With `--global NAME` the echo process is also registered globally (`{global, NAME}`).
 //! Run: cargo run -p node --example echo -- --sname echo@localhost --cookie COOKIE
 
 use clap::Parser;
@@ -29,6 +30,13 @@ struct Args {
     /// net_ticktime in seconds.
     #[arg(long)]
     net_ticktime: Option<u64>,
+    /// Also register the echo process globally under this name (`global:register_name/2`),
+    /// once the node is connected to `--connect` (if given).
+    #[arg(long)]
+    global: Option<String>,
+    /// A node to connect to at start (`net_kernel:connect_node/1`).
+    #[arg(long)]
+    connect: Option<String>,
 }
 
 /// The `echo` process.
@@ -110,8 +118,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let _ = ctx.process.put_chars(&greeting).await;
         Ok(Term::atom("ok"))
     });
-    if node.start_gen_server(Some("echo"), Echo).is_none() {
+    let Some(echo) = node.start_gen_server(Some("echo"), Echo) else {
         return Err("cannot register the echo process".into());
+    };
+    if let Some(peer) = &args.connect {
+        node.connect_node(peer).await?;
+    }
+    if let Some(name) = &args.global {
+        let global = node.global().ok_or("global is not running")?;
+        // Wait until global has synced with the cluster, as a BEAM node's global:sync/0 does,
+        // so that the name is checked against every node's names.
+        global.sync().await;
+        let name = Term::try_atom(name).ok_or("--global: not a valid atom")?;
+        if !global.register_name(name.clone(), &echo).await {
+            return Err(format!("the global name {} is taken", distproto::text::write_term(&name)).into());
+        }
     }
     println!("echo node {} ready", node.name());
     std::future::pending::<()>().await;

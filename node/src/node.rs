@@ -661,6 +661,7 @@ async fn dial(node: Arc<NodeInner>, peer: String) {
             &peer,
             node.cookie_for(&peer),
             node.config.setup_time,
+            || node.peers.get(&peer).is_some(),
         )
         .await;
         Ok::<_, String>((stream, result))

@@ -40,13 +40,16 @@ async fn write(stream: &mut TcpStream, bytes: &[u8]) -> Result<(), String> {
         .map_err(|e| format!("write: {e}"))
 }
 
-/// Dials: runs the initiator over `stream`. `on_alive` answers the peer's `alive` status.
+/// Dials: runs the initiator over `stream`. `connected` tells whether a connection to the peer
+/// is up by now (one it made to us while we dialed): then the peer's `alive` status is answered
+/// `false`, as net_kernel does for a pending setup that is no longer current.
 pub(crate) async fn dial_handshake(
     stream: &mut TcpStream,
     local: LocalNode,
     peer: &str,
     cookie: Cookie,
     setup_time: Duration,
+    connected: impl Fn() -> bool,
 ) -> Result<(Established, BytesMut), HandshakeFailure> {
     let run = async {
         let challenge =
@@ -66,12 +69,19 @@ pub(crate) async fn dial_handshake(
                 InitiatorStep::Send(bytes) => {
                     write(stream, &bytes).await.map_err(HandshakeFailure::Io)?
                 }
-                // We only dial a peer we have no connection to, so this attempt is the current one.
+                // We dial a peer we had no connection to; but the peer's own dial may have been
+                // accepted meanwhile (a simultaneous connect): keep that one.
                 InitiatorStep::AskAlive => {
+                    let replace = !connected();
                     let answer = initiator
-                        .answer_alive(true)
+                        .answer_alive(replace)
                         .map_err(HandshakeFailure::Protocol)?;
-                    write(stream, &answer).await.map_err(HandshakeFailure::Io)?
+                    write(stream, &answer).await.map_err(HandshakeFailure::Io)?;
+                    if !replace {
+                        return Err(HandshakeFailure::Protocol(
+                            HandshakeError::SimultaneousConnectLost,
+                        ));
+                    }
                 }
                 InitiatorStep::Established(peer) => return Ok((peer, buf)),
             }

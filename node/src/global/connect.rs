@@ -14,6 +14,9 @@ pub(super) fn unique_integer() -> i64 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
+/// Dials `sync_other` makes before reporting `extra_nodedown`.
+const CONNECT_ATTEMPTS: u32 = 4;
+
 fn undefined() -> Term {
     Term::atom("undefined")
 }
@@ -457,7 +460,17 @@ impl Server {
         for node in nodes {
             let (n, me, server, target) = (self.node.clone(), self.me.clone(), self.process.pid().clone(), node.clone());
             tokio::spawn(async move {
-                if n.connect_node(target.as_str()).await.is_ok() {
+                // A simultaneous connect can fail our dial while the peer's connection is on its
+                // way (OTP's monitor_node waits for it): try a few times before giving up.
+                let mut connected = false;
+                for attempt in 0..CONNECT_ATTEMPTS {
+                    if n.connect_node(target.as_str()).await.is_ok() {
+                        connected = true;
+                        break;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(100 << attempt)).await;
+                }
+                if connected {
                     let in_sync = Term::tuple(vec![
                         Term::atom("$gen_cast"),
                         Term::tuple(vec![Term::atom("in_sync"), Term::Atom(me), Term::atom("true")]),

@@ -129,6 +129,9 @@ impl Locker {
     }
 
     async fn handle(&mut self, message: Term) {
+        if std::env::var("GLOBAL_DEBUG").is_ok() {
+            eprintln!("GDBG {} locker <- {}", self.me, distproto::text::write_term(&message));
+        }
         match parse(&message) {
             Some(Msg::HisTheLocker(him)) => self.others.insert(0, him),
             Some(Msg::Cancel { node, tag, .. }) => {
@@ -241,7 +244,11 @@ impl Locker {
         let him = self.others[(random_u64() % self.others.len() as u64) as usize].clone();
         let requester = self.requester(&him.locker);
         let his_node = vec![him.node.clone()];
-        if !self.lock_nodes_safely(&requester, &his_node).await {
+        let ok = self.lock_nodes_safely(&requester, &his_node).await;
+        if std::env::var("GLOBAL_DEBUG").is_ok() {
+            eprintln!("GDBG {} locker select {} known {:?} -> {ok}", self.me, him.node, self.known);
+        }
+        if !ok {
             return;
         }
         let mut known1 = vec![self.me.clone(), him.node.clone()];

@@ -112,6 +112,9 @@ impl Server {
             }
         }
         while let Some(message) = self.process.mailbox.recv().await {
+            if std::env::var("GLOBAL_DEBUG").is_ok() {
+                eprintln!("GDBG {} server <- {}", self.me.as_str(), distproto::text::write_term(&message));
+            }
             match GenCall::take(message) {
                 Ok((call, request)) => self.handle_call(call, request).await,
                 Err(message) => self.handle_message(message).await,
