@@ -19,6 +19,9 @@ enum Slot {
     Pending {
         outcome: watch::Sender<Outcome>,
         dialing: bool,
+        /// Our dial lost a simultaneous connect: the peer's own attempt is expected, and is
+        /// accepted when it comes (OTP's pending entry is gone by then).
+        awaiting_peer: bool,
     },
     Up(LinkHandle),
 }
@@ -86,6 +89,7 @@ impl Peers {
                     Slot::Pending {
                         outcome: tx.clone(),
                         dialing: true,
+                        awaiting_peer: false,
                     },
                 );
                 Lookup::Dial(tx)
@@ -102,7 +106,24 @@ impl Peers {
                 if me > peer {
                     AcceptVerdict::Refuse
                 } else {
+                    // The peer's attempt is now the one in progress; ours will get nok.
+                    if let Some(Slot::Pending { dialing, .. }) = slots.get_mut(peer) {
+                        *dialing = false;
+                    }
                     AcceptVerdict::Proceed { simultaneous: true }
+                }
+            }
+            // The peer's attempt we were told to wait for (our dial lost with nok).
+            Some(Slot::Pending {
+                dialing: false,
+                awaiting_peer: true,
+                ..
+            }) => {
+                if let Some(Slot::Pending { awaiting_peer, .. }) = slots.get_mut(peer) {
+                    *awaiting_peer = false;
+                }
+                AcceptVerdict::Proceed {
+                    simultaneous: false,
                 }
             }
             // Another incoming attempt from the same name is in progress: OTP closes this one.
@@ -114,6 +135,7 @@ impl Peers {
                     Slot::Pending {
                         outcome: tx,
                         dialing: false,
+                        awaiting_peer: false,
                     },
                 );
                 AcceptVerdict::Proceed {
@@ -134,6 +156,7 @@ impl Peers {
                 Slot::Pending {
                     outcome: tx,
                     dialing: false,
+                    awaiting_peer: false,
                 },
             );
             return Some(old);
@@ -159,8 +182,16 @@ impl Peers {
     /// A dial lost a simultaneous connect: the incoming connection will fill the slot; it is
     /// now the acceptor's (a later failure of the incoming attempt clears it).
     pub fn lost_simultaneous(&self, peer: &str) {
-        if let Some(Slot::Pending { dialing, .. }) = self.lock().get_mut(peer) {
-            *dialing = false;
+        if let Some(Slot::Pending {
+            dialing,
+            awaiting_peer,
+            ..
+        }) = self.lock().get_mut(peer)
+        {
+            if *dialing {
+                *dialing = false;
+                *awaiting_peer = true;
+            }
         }
     }
 

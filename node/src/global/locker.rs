@@ -129,9 +129,7 @@ impl Locker {
     }
 
     async fn handle(&mut self, message: Term) {
-        if std::env::var("GLOBAL_DEBUG").is_ok() {
-            eprintln!("GDBG {} locker <- {}", self.me, distproto::text::write_term(&message));
-        }
+        tracing::trace!(node = %self.me, message = %distproto::text::write_term(&message), "global locker <-");
         match parse(&message) {
             Some(Msg::HisTheLocker(him)) => self.others.insert(0, him),
             Some(Msg::Cancel { node, tag, .. }) => {
@@ -245,9 +243,7 @@ impl Locker {
         let requester = self.requester(&him.locker);
         let his_node = vec![him.node.clone()];
         let ok = self.lock_nodes_safely(&requester, &his_node).await;
-        if std::env::var("GLOBAL_DEBUG").is_ok() {
-            eprintln!("GDBG {} locker select {} known {:?} -> {ok}", self.me, him.node, self.known);
-        }
+        tracing::debug!(node = %self.me, peer = %him.node, known = ?self.known, locked = ok, "global locker: lock for a sync");
         if !ok {
             return;
         }

@@ -112,9 +112,7 @@ impl Server {
             }
         }
         while let Some(message) = self.process.mailbox.recv().await {
-            if std::env::var("GLOBAL_DEBUG").is_ok() {
-                eprintln!("GDBG {} server <- {}", self.me.as_str(), distproto::text::write_term(&message));
-            }
+            tracing::trace!(node = %self.me.as_str(), message = %distproto::text::write_term(&message), "global_name_server <-");
             match GenCall::take(message) {
                 Ok((call, request)) => self.handle_call(call, request).await,
                 Err(message) => self.handle_message(message).await,
