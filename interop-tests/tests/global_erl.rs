@@ -636,3 +636,60 @@ fn three_rust_nodes_and_one_beam_node() {
     }
     assert_eq!(a.eval("receive t_done -> ok after 60000 -> timeout end."), "ok");
 }
+
+#[test]
+fn a_conflict_between_partitions_is_resolved_as_otp_does() {
+    let cluster = Cluster::new();
+    let rt = runtime();
+    let _guard = rt.enter();
+    let node = rt.block_on(Node::start(cluster.config("rust"))).expect("node");
+    let r = node.name().to_string();
+    let global = node.global().expect("global");
+    let mut x = cluster.erl(&[]);
+    let mut y = cluster.erl(&[]);
+    let (xn, yn) = (x.eval("node()."), y.eval("node()."));
+    // `low` (the lower node name) forms a partition with the Rust node; `high` is alone.
+    let (mut low, mut high, high_name) = if xn < yn { (x, y, yn) } else { (y, x, xn) };
+    assert_eq!(low.eval(&format!("net_adm:ping('{r}').")), "pong");
+    erl_sync(&mut low);
+    let rust_pid = node.spawn_process();
+    assert!(rt.block_on(global.register_name(Term::atom("clash"), rust_pid.pid())));
+    assert_eq!(erl_whereis(&mut low, "clash"), r);
+    high.eval(&format!("{}, yes = global:register_name(clash, PH).", erl_echo("PH")));
+    // The partitions meet: `low` resolves the clash between its entry (the Rust pid) and
+    // high's by calling global:resolve_it/4 on the Rust node (erpc); the default method keeps
+    // the pid on the lower node name (high's, "erl_..." < "rust_...") and kills the other.
+    assert_eq!(high.eval(&format!("net_adm:ping('{}').", low.eval("node()."))), "pong");
+    erl_sync(&mut high);
+    erl_sync(&mut low);
+    eventually("everyone agrees on high's pid", || {
+        let seen = (erl_whereis(&mut low, "clash"), erl_whereis(&mut high, "clash"));
+        let on_r = global.whereis_name(&Term::atom("clash")).map(|p| p.node.as_str().to_string());
+        (seen.0 == high_name && seen.1 == high_name && on_r.as_deref() == Some(high_name.as_str()))
+            .then_some(())
+            .ok_or(format!("{seen:?} {on_r:?}"))
+    });
+    eventually("the Rust pid was killed", || {
+        (!rust_pid.is_alive()).then_some(()).ok_or("alive".into())
+    });
+    assert_eq!(high.eval("PH ! stop, ok."), "ok");
+}
+
+#[test]
+fn a_hidden_rust_node_stays_out_of_global() {
+    let cluster = Cluster::new();
+    let rt = runtime();
+    let _guard = rt.enter();
+    let node = rt
+        .block_on(Node::start(cluster.config("hidden").hidden(true)))
+        .expect("node");
+    let global = node.global().expect("global");
+    let mut a = cluster.erl(&[]);
+    a.eval("yes = global:register_name(visible_only, self()).");
+    assert_eq!(a.eval(&format!("net_adm:ping('{}').", node.name())), "pong");
+    erl_sync(&mut a);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(global.whereis_name(&Term::atom("visible_only")).is_none());
+    assert!(global.known_nodes().is_empty());
+    assert_eq!(a.eval("global:registered_names()."), "[visible_only]");
+}
