@@ -45,7 +45,12 @@ fn erl_whereis(erl: &mut ErlNode, name: &str) -> String {
 struct Echo;
 
 impl GenServer for Echo {
-    async fn handle_call(&mut self, _ctx: &mut Ctx<'_>, request: Term, _from: GenCall) -> CallReply {
+    async fn handle_call(
+        &mut self,
+        _ctx: &mut Ctx<'_>,
+        request: Term,
+        _from: GenCall,
+    ) -> CallReply {
         CallReply::Reply(Term::tuple(vec![Term::atom("rust_echo"), request]))
     }
 }
@@ -75,22 +80,29 @@ fn names_are_shared_between_two_beam_nodes_and_a_rust_node() {
     let cluster = Cluster::new();
     let rt = runtime();
     let _guard = rt.enter();
-    let node = rt.block_on(Node::start(cluster.config("rust"))).expect("node");
+    let node = rt
+        .block_on(Node::start(cluster.config("rust")))
+        .expect("node");
     let r = node.name().to_string();
     let global = node.global().expect("global runs");
     let mut a = cluster.erl(&[]);
     let mut b = cluster.erl(&[]);
     let a_name = a.eval("node().");
     let b_name = b.eval("node().");
-    a.eval(&format!("{}, yes = global:register_name(beam_a, PA).", erl_echo("PA")));
+    a.eval(&format!(
+        "{}, yes = global:register_name(beam_a, PA).",
+        erl_echo("PA")
+    ));
     connect_all(&mut [&mut a, &mut b], &[&r]);
     erl_sync(&mut a);
     erl_sync(&mut b);
 
     // a's name (registered before the Rust node joined) reached the Rust node.
-    eventually("Rust sees beam_a", || match global.whereis_name(&Term::atom("beam_a")) {
-        Some(pid) if pid.node.as_str() == a_name => Ok(()),
-        other => Err(format!("{other:?}")),
+    eventually("Rust sees beam_a", || {
+        match global.whereis_name(&Term::atom("beam_a")) {
+            Some(pid) if pid.node.as_str() == a_name => Ok(()),
+            other => Err(format!("{other:?}")),
+        }
     });
     let mut known = global.known_nodes();
     known.sort();
@@ -99,9 +111,15 @@ fn names_are_shared_between_two_beam_nodes_and_a_rust_node() {
     assert_eq!(known, expected);
 
     // A name registered on b afterwards is seen on the Rust node.
-    b.eval(&format!("{}, yes = global:register_name(beam_b, PB).", erl_echo("PB")));
+    b.eval(&format!(
+        "{}, yes = global:register_name(beam_b, PB).",
+        erl_echo("PB")
+    ));
     eventually("Rust sees beam_b", || {
-        global.whereis_name(&Term::atom("beam_b")).map(|_| ()).ok_or_else(|| "undefined".into())
+        global
+            .whereis_name(&Term::atom("beam_b"))
+            .map(|_| ())
+            .ok_or_else(|| "undefined".into())
     });
 
     // A Rust registration is seen on both BEAM nodes; a second name for the same pid is no.
@@ -111,7 +129,10 @@ fn names_are_shared_between_two_beam_nodes_and_a_rust_node() {
     assert!(!rt.block_on(global.register_name(Term::atom("beam_a"), &server)));
     assert_eq!(erl_whereis(&mut a, "rust_echo"), r);
     assert_eq!(erl_whereis(&mut b, "rust_echo"), r);
-    assert_eq!(global.whereis_name(&Term::atom("rust_echo")), Some(server.clone()));
+    assert_eq!(
+        global.whereis_name(&Term::atom("rust_echo")),
+        Some(server.clone())
+    );
 
     // {global, Name} calls both ways.
     assert_eq!(
@@ -120,11 +141,19 @@ fn names_are_shared_between_two_beam_nodes_and_a_rust_node() {
     );
     let mut me = node.spawn_process();
     let reply = rt
-        .block_on(me.call(&Dest::global(Term::atom("beam_b")), Term::atom("hi"), Some(5 * SECOND)))
+        .block_on(me.call(
+            &Dest::global(Term::atom("beam_b")),
+            Term::atom("hi"),
+            Some(5 * SECOND),
+        ))
         .expect("call beam_b");
     assert_eq!(text(&reply), "{beam_echo,hi}");
     assert_eq!(
-        rt.block_on(me.call(&Dest::global(Term::atom("nobody")), Term::atom("hi"), Some(SECOND))),
+        rt.block_on(me.call(
+            &Dest::global(Term::atom("nobody")),
+            Term::atom("hi"),
+            Some(SECOND)
+        )),
         Err(node::CallError::NoProc)
     );
     let sent = rt.block_on(global.send(&me, &Term::atom("beam_a"), Term::atom("stop")));
@@ -145,7 +174,10 @@ fn names_are_shared_between_two_beam_nodes_and_a_rust_node() {
     let mut names: Vec<String> = global.registered_names().iter().map(text).collect();
     names.sort();
     assert_eq!(names, vec!["beam_b".to_string(), "rust_again".to_string()]);
-    assert_eq!(a.eval("lists:sort(global:registered_names())."), "[beam_b,rust_again]");
+    assert_eq!(
+        a.eval("lists:sort(global:registered_names())."),
+        "[beam_b,rust_again]"
+    );
 
     // A BEAM unregister reaches Rust; the Rust pid's exit removes its name on BEAM.
     b.eval("global:unregister_name(beam_b).");
@@ -160,11 +192,15 @@ fn names_are_shared_between_two_beam_nodes_and_a_rust_node() {
     });
 
     // Rust sync returns; BEAM still registers promptly.
-    rt.block_on(async { tokio::time::timeout(5 * SECOND, global.sync()).await }).expect("sync");
+    rt.block_on(async { tokio::time::timeout(5 * SECOND, global.sync()).await })
+        .expect("sync");
     a.eval("yes = global:register_name(late, self()).");
     assert_eq!(erl_whereis(&mut b, "late"), a_name);
     eventually("Rust sees late", || {
-        global.whereis_name(&Term::atom("late")).map(|_| ()).ok_or_else(|| "undefined".into())
+        global
+            .whereis_name(&Term::atom("late"))
+            .map(|_| ())
+            .ok_or_else(|| "undefined".into())
     });
 }
 
@@ -173,7 +209,9 @@ fn concurrent_registration_has_exactly_one_winner() {
     let cluster = Cluster::new();
     let rt = runtime();
     let _guard = rt.enter();
-    let node = rt.block_on(Node::start(cluster.config("rust"))).expect("node");
+    let node = rt
+        .block_on(Node::start(cluster.config("rust")))
+        .expect("node");
     let r = node.name().to_string();
     let global = node.global().expect("global");
     let mut a = cluster.erl(&[]);
@@ -202,10 +240,15 @@ fn concurrent_registration_has_exactly_one_winner() {
         b.eval(&format!("P{round} ! go."));
         let rust_won = rt.block_on(rust).expect("rust registration");
         let got = |erl: &mut ErlNode| {
-            erl.eval(&format!("receive {{reg{round}, R{round}}} -> R{round} after 30000 -> timeout end."))
+            erl.eval(&format!(
+                "receive {{reg{round}, R{round}}} -> R{round} after 30000 -> timeout end."
+            ))
         };
         let (ra, rb) = (got(&mut a), got(&mut b));
-        let winners = [ra == "yes", rb == "yes", rust_won].iter().filter(|w| **w).count();
+        let winners = [ra == "yes", rb == "yes", rust_won]
+            .iter()
+            .filter(|w| **w)
+            .count();
         assert_eq!(winners, 1, "round {round}: a {ra}, b {rb}, rust {rust_won}");
         for loser in [&ra, &rb] {
             assert!(loser == "yes" || loser == "no", "round {round}: {loser}");
@@ -219,8 +262,14 @@ fn concurrent_registration_has_exactly_one_winner() {
         };
         assert_eq!(erl_whereis(&mut a, &name), owner, "round {round} on a");
         assert_eq!(erl_whereis(&mut b, &name), owner, "round {round} on b");
-        let on_rust = global.whereis_name(&Term::atom(&name)).map(|p| p.node.as_str().to_string());
-        assert_eq!(on_rust.as_deref(), Some(owner.as_str()), "round {round} on rust");
+        let on_rust = global
+            .whereis_name(&Term::atom(&name))
+            .map(|p| p.node.as_str().to_string());
+        assert_eq!(
+            on_rust.as_deref(),
+            Some(owner.as_str()),
+            "round {round} on rust"
+        );
         std::mem::forget(rust_pid);
     }
 }
@@ -234,7 +283,12 @@ struct TransLog {
 }
 
 impl GenServer for TransLog {
-    async fn handle_call(&mut self, _ctx: &mut Ctx<'_>, request: Term, _from: GenCall) -> CallReply {
+    async fn handle_call(
+        &mut self,
+        _ctx: &mut Ctx<'_>,
+        request: Term,
+        _from: GenCall,
+    ) -> CallReply {
         let reply = match &request {
             Term::Tuple(items) if items.len() == 2 && items[0].as_atom() == Some("enter") => {
                 if !self.inside.is_empty() {
@@ -248,7 +302,10 @@ impl GenServer for TransLog {
                 self.inside.retain(|w| *w != items[1]);
                 Term::atom("ok")
             }
-            _ => Term::tuple(vec![Term::Integer(self.entries), Term::Integer(self.overlaps)]),
+            _ => Term::tuple(vec![
+                Term::Integer(self.entries),
+                Term::Integer(self.overlaps),
+            ]),
         };
         CallReply::Reply(reply)
     }
@@ -259,7 +316,9 @@ fn trans_on_one_resource_never_overlaps_nor_deadlocks() {
     let cluster = Cluster::new();
     let rt = runtime();
     let _guard = rt.enter();
-    let node = rt.block_on(Node::start(cluster.config("rust"))).expect("node");
+    let node = rt
+        .block_on(Node::start(cluster.config("rust")))
+        .expect("node");
     let r = node.name().to_string();
     let global = node.global().expect("global");
     let mut a = cluster.erl(&[]);
@@ -301,10 +360,16 @@ fn trans_on_one_resource_never_overlaps_nor_deadlocks() {
                 let done = g
                     .trans(&mut me, &id, None, None, || async move {
                         let enter = Term::tuple(vec![Term::atom("enter"), who.clone()]);
-                        caller.call(&log, enter, Some(Duration::from_secs(30))).await.ok();
+                        caller
+                            .call(&log, enter, Some(Duration::from_secs(30)))
+                            .await
+                            .ok();
                         tokio::time::sleep(Duration::from_millis(5)).await;
                         let leave = Term::tuple(vec![Term::atom("leave"), who]);
-                        caller.call(&log, leave, Some(Duration::from_secs(30))).await.ok();
+                        caller
+                            .call(&log, leave, Some(Duration::from_secs(30)))
+                            .await
+                            .ok();
                     })
                     .await;
                 assert!(done.is_some());
@@ -322,7 +387,10 @@ fn trans_on_one_resource_never_overlaps_nor_deadlocks() {
         let done = erl.eval(&format!(
             "[receive trans_done -> ok after 120000 -> timeout end || _ <- lists:seq(1, {WORKERS})]."
         ));
-        assert_eq!(done, "[ok,ok,ok]", "BEAM trans workers finish (no deadlock)");
+        assert_eq!(
+            done, "[ok,ok,ok]",
+            "BEAM trans workers finish (no deadlock)"
+        );
     }
     let mut me = node.spawn_process();
     let log = Dest::Name(node::Atom::new("trans_log").expect("atom"));
@@ -333,9 +401,15 @@ fn trans_on_one_resource_never_overlaps_nor_deadlocks() {
     // The lock is free again everywhere: a set_lock with no retries succeeds at once.
     let id = LockId::new(Term::atom("shared_res"), Term::atom("final"));
     assert!(rt.block_on(global.set_lock(&mut me, &id, None, Some(0))));
-    assert_eq!(a.eval("global:set_lock({shared_res, other}, [node()], 0)."), "false");
+    assert_eq!(
+        a.eval("global:set_lock({shared_res, other}, [node()], 0)."),
+        "false"
+    );
     rt.block_on(global.del_lock(&mut me, &id, None));
-    assert_eq!(a.eval("global:set_lock({shared_res, other}, [node()], 0)."), "true");
+    assert_eq!(
+        a.eval("global:set_lock({shared_res, other}, [node()], 0)."),
+        "true"
+    );
 }
 
 #[test]
@@ -343,7 +417,9 @@ fn node_loss_removes_names_and_a_restarted_node_resyncs() {
     let cluster = Cluster::new();
     let rt = runtime();
     let _guard = rt.enter();
-    let node = rt.block_on(Node::start(cluster.config("rust"))).expect("node");
+    let node = rt
+        .block_on(Node::start(cluster.config("rust")))
+        .expect("node");
     let r = node.name().to_string();
     let global = node.global().expect("global");
     let mut a = cluster.erl(&[]);
@@ -352,7 +428,10 @@ fn node_loss_removes_names_and_a_restarted_node_resyncs() {
     connect_all(&mut [&mut a, &mut b], &[&r]);
     erl_sync(&mut a);
     erl_sync(&mut b);
-    b.eval(&format!("{}, yes = global:register_name(on_b, PB).", erl_echo("PB")));
+    b.eval(&format!(
+        "{}, yes = global:register_name(on_b, PB).",
+        erl_echo("PB")
+    ));
     let mine = node.spawn_process();
     assert!(rt.block_on(global.register_name(Term::atom("on_rust"), mine.pid())));
     assert_eq!(erl_whereis(&mut a, "on_b"), b_name);
@@ -367,7 +446,10 @@ fn node_loss_removes_names_and_a_restarted_node_resyncs() {
             .then_some(())
             .ok_or(format!("a: {on_a}, rust: {on_r:?}"))
     });
-    assert_eq!(a.eval("yes = global:register_name(after_loss, self())."), "yes");
+    assert_eq!(
+        a.eval("yes = global:register_name(after_loss, self())."),
+        "yes"
+    );
 
     // b restarted under the same name re-syncs: it sees the names, and its own are seen.
     let mut b = ErlNode::start(interop_tests::ErlOptions {
@@ -381,9 +463,15 @@ fn node_loss_removes_names_and_a_restarted_node_resyncs() {
     erl_sync(&mut a);
     assert_eq!(erl_whereis(&mut b, "on_rust"), r);
     assert_eq!(erl_whereis(&mut b, "after_loss"), a.eval("node()."));
-    b.eval(&format!("{}, yes = global:register_name(on_b_again, PB2).", erl_echo("PB2")));
+    b.eval(&format!(
+        "{}, yes = global:register_name(on_b_again, PB2).",
+        erl_echo("PB2")
+    ));
     eventually("Rust sees on_b_again", || {
-        global.whereis_name(&Term::atom("on_b_again")).map(|_| ()).ok_or_else(|| "undefined".into())
+        global
+            .whereis_name(&Term::atom("on_b_again"))
+            .map(|_| ())
+            .ok_or_else(|| "undefined".into())
     });
     assert_eq!(erl_whereis(&mut a, "on_b_again"), b_name);
     let mut known = global.known_nodes();
@@ -420,7 +508,10 @@ fn a_killed_rust_node_loses_its_global_name() {
         let w = erl_whereis(&mut a, "rust_echo_server");
         (w == "undefined").then_some(()).ok_or(w)
     });
-    assert_eq!(a.eval("yes = global:register_name(rust_echo_server, self())."), "yes");
+    assert_eq!(
+        a.eval("yes = global:register_name(rust_echo_server, self())."),
+        "yes"
+    );
 }
 
 /// `nodes()` of an erl node, sorted, as names.
@@ -438,7 +529,9 @@ fn a_partition_between_beam_nodes_ends_as_otp_says() {
     let cluster = Cluster::new();
     let rt = runtime();
     let _guard = rt.enter();
-    let node = rt.block_on(Node::start(cluster.config("rust"))).expect("node");
+    let node = rt
+        .block_on(Node::start(cluster.config("rust")))
+        .expect("node");
     let r = node.name().to_string();
     let global = node.global().expect("global");
     let mut a = cluster.erl(&[]);
@@ -448,8 +541,14 @@ fn a_partition_between_beam_nodes_ends_as_otp_says() {
     connect_all(&mut [&mut a, &mut b], &[&r]);
     erl_sync(&mut a);
     erl_sync(&mut b);
-    a.eval(&format!("{}, yes = global:register_name(name_a, PA).", erl_echo("PA")));
-    b.eval(&format!("{}, yes = global:register_name(name_b, PB).", erl_echo("PB")));
+    a.eval(&format!(
+        "{}, yes = global:register_name(name_a, PA).",
+        erl_echo("PA")
+    ));
+    b.eval(&format!(
+        "{}, yes = global:register_name(name_b, PB).",
+        erl_echo("PB")
+    ));
     let mine = node.spawn_process();
     assert!(rt.block_on(global.register_name(Term::atom("name_r"), mine.pid())));
 
@@ -462,7 +561,8 @@ fn a_partition_between_beam_nodes_ends_as_otp_says() {
         let nb = erl_nodes(&mut b);
         let nr = node.nodes();
         let ok = na.is_empty() && nb.is_empty() && nr.is_empty();
-        ok.then_some(()).ok_or(format!("a: {na:?}, b: {nb:?}, rust: {nr:?}"))
+        ok.then_some(())
+            .ok_or(format!("a: {na:?}, b: {nb:?}, rust: {nr:?}"))
     });
     // No stale names: each node sees only its own partition's names.
     eventually("no stale names", || {
@@ -474,7 +574,15 @@ fn a_partition_between_beam_nodes_ends_as_otp_says() {
             global.whereis_name(&Term::atom("name_a")),
             global.whereis_name(&Term::atom("name_b")),
         );
-        (seen == ("undefined".into(), "undefined".into(), "undefined".into(), "undefined".into(), None, None))
+        (seen
+            == (
+                "undefined".into(),
+                "undefined".into(),
+                "undefined".into(),
+                "undefined".into(),
+                None,
+                None,
+            ))
             .then_some(())
             .ok_or(format!("{seen:?}"))
     });
@@ -488,10 +596,15 @@ fn a_partition_between_beam_nodes_ends_as_otp_says() {
         assert_eq!(r.as_deref(), Ok("yes"));
     }
     let split = node.spawn_process();
-    assert!(rt.block_on(async {
-        tokio::time::timeout(10 * SECOND, global.register_name(Term::atom("split"), split.pid())).await
-    })
-    .expect("prompt"));
+    assert!(rt
+        .block_on(async {
+            tokio::time::timeout(
+                10 * SECOND,
+                global.register_name(Term::atom("split"), split.pid()),
+            )
+            .await
+        })
+        .expect("prompt"));
 
     // Healing: everyone connects again; the conflicting `split` keeps the pid on the lowest
     // node name (random_exit_name), the others are killed; every node agrees.
@@ -503,7 +616,9 @@ fn a_partition_between_beam_nodes_ends_as_otp_says() {
     let winner = lowest[0].clone();
     eventually("one split everywhere", || {
         let seen = (erl_whereis(&mut a, "split"), erl_whereis(&mut b, "split"));
-        let on_r = global.whereis_name(&Term::atom("split")).map(|p| p.node.as_str().to_string());
+        let on_r = global
+            .whereis_name(&Term::atom("split"))
+            .map(|p| p.node.as_str().to_string());
         (seen.0 == winner && seen.1 == winner && on_r.as_deref() == Some(winner.as_str()))
             .then_some(())
             .ok_or(format!("{seen:?} {on_r:?}"))
@@ -525,14 +640,19 @@ fn one_beam_node_and_two_rust_nodes() {
     let cluster = Cluster::new();
     let rt = runtime();
     let _guard = rt.enter();
-    let n1 = rt.block_on(Node::start(cluster.config("rust"))).expect("node 1");
-    let n2 = rt.block_on(Node::start(cluster.config("rust"))).expect("node 2");
+    let n1 = rt
+        .block_on(Node::start(cluster.config("rust")))
+        .expect("node 1");
+    let n2 = rt
+        .block_on(Node::start(cluster.config("rust")))
+        .expect("node 2");
     let (g1, g2) = (n1.global().expect("g1"), n2.global().expect("g2"));
     let mut a = cluster.erl(&[]);
     let a_name = a.eval("node().");
     // The Rust nodes meet first, then a joins through one of them and meets the other.
     rt.block_on(n1.connect_node(n2.name())).expect("connect");
-    rt.block_on(async { tokio::time::timeout(10 * SECOND, g1.sync()).await }).expect("sync");
+    rt.block_on(async { tokio::time::timeout(10 * SECOND, g1.sync()).await })
+        .expect("sync");
     let p1 = n1.start_gen_server(None, Echo).expect("server 1");
     assert!(rt.block_on(g1.register_name(Term::atom("on_r1"), &p1)));
     assert_eq!(g2.whereis_name(&Term::atom("on_r1")), Some(p1.clone()));
@@ -540,7 +660,10 @@ fn one_beam_node_and_two_rust_nodes() {
     erl_sync(&mut a);
     eventually("a met the second Rust node", || {
         let nodes = erl_nodes(&mut a);
-        nodes.contains(&n2.name().to_string()).then_some(()).ok_or(format!("{nodes:?}"))
+        nodes
+            .contains(&n2.name().to_string())
+            .then_some(())
+            .ok_or(format!("{nodes:?}"))
     });
     erl_sync(&mut a);
     assert_eq!(erl_whereis(&mut a, "on_r1"), n1.name());
@@ -548,7 +671,10 @@ fn one_beam_node_and_two_rust_nodes() {
     assert!(rt.block_on(g2.register_name(Term::atom("on_r2"), &p2)));
     assert_eq!(erl_whereis(&mut a, "on_r2"), n2.name());
     assert_eq!(g1.whereis_name(&Term::atom("on_r2")), Some(p2.clone()));
-    a.eval(&format!("{}, yes = global:register_name(on_a, PA).", erl_echo("PA")));
+    a.eval(&format!(
+        "{}, yes = global:register_name(on_a, PA).",
+        erl_echo("PA")
+    ));
     for g in [&g1, &g2] {
         let pid = g.whereis_name(&Term::atom("on_a")).expect("on_a");
         assert_eq!(pid.node.as_str(), a_name);
@@ -556,10 +682,17 @@ fn one_beam_node_and_two_rust_nodes() {
     // Calls across: Rust 2 calls a's process, a calls Rust 1's.
     let mut me = n2.spawn_process();
     let reply = rt
-        .block_on(me.call(&Dest::global(Term::atom("on_a")), Term::atom("x"), Some(5 * SECOND)))
+        .block_on(me.call(
+            &Dest::global(Term::atom("on_a")),
+            Term::atom("x"),
+            Some(5 * SECOND),
+        ))
         .expect("call");
     assert_eq!(text(&reply), "{beam_echo,x}");
-    assert_eq!(a.eval("gen_server:call({global, on_r1}, y)."), "{rust_echo,y}");
+    assert_eq!(
+        a.eval("gen_server:call({global, on_r1}, y)."),
+        "{rust_echo,y}"
+    );
     // Concurrent registration of one name from both Rust nodes and a.
     a.eval("Me = self(), PC = spawn(fun() -> receive go -> Me ! {c, global:register_name(c, self())} end, receive stop -> ok end end).");
     let (q1, q2) = (n1.spawn_process(), n2.spawn_process());
@@ -569,10 +702,16 @@ fn one_beam_node_and_two_rust_nodes() {
     a.eval("PC ! go.");
     let (w1, w2) = (rt.block_on(t1).expect("t1"), rt.block_on(t2).expect("t2"));
     let wa = a.eval("receive {c, R} -> R after 30000 -> timeout end.") == "yes";
-    assert_eq!([w1, w2, wa].iter().filter(|w| **w).count(), 1, "{w1} {w2} {wa}");
+    assert_eq!(
+        [w1, w2, wa].iter().filter(|w| **w).count(),
+        1,
+        "{w1} {w2} {wa}"
+    );
     let owner = erl_whereis(&mut a, "c");
     for g in [&g1, &g2] {
-        let on = g.whereis_name(&Term::atom("c")).map(|p| p.node.as_str().to_string());
+        let on = g
+            .whereis_name(&Term::atom("c"))
+            .map(|p| p.node.as_str().to_string());
         assert_eq!(on.as_deref(), Some(owner.as_str()));
     }
     std::mem::forget((q1, q2));
@@ -584,7 +723,10 @@ fn three_rust_nodes_and_one_beam_node() {
     let rt = runtime();
     let _guard = rt.enter();
     let nodes: Vec<Node> = (0..3)
-        .map(|_| rt.block_on(Node::start(cluster.config("rust"))).expect("node"))
+        .map(|_| {
+            rt.block_on(Node::start(cluster.config("rust")))
+                .expect("node")
+        })
         .collect();
     let globals: Vec<_> = nodes.iter().map(|n| n.global().expect("global")).collect();
     let mut a = cluster.erl(&[]);
@@ -595,20 +737,32 @@ fn three_rust_nodes_and_one_beam_node() {
     erl_sync(&mut a);
     eventually("every Rust node knows everyone", || {
         let counts: Vec<usize> = globals.iter().map(|g| g.known_nodes().len()).collect();
-        (counts == [3, 3, 3]).then_some(()).ok_or(format!("{counts:?}"))
+        (counts == [3, 3, 3])
+            .then_some(())
+            .ok_or(format!("{counts:?}"))
     });
     for g in &globals {
-        rt.block_on(async { tokio::time::timeout(10 * SECOND, g.sync()).await }).expect("sync");
+        rt.block_on(async { tokio::time::timeout(10 * SECOND, g.sync()).await })
+            .expect("sync");
     }
-    let servers: Vec<_> = nodes.iter().map(|n| n.start_gen_server(None, Echo).expect("server")).collect();
+    let servers: Vec<_> = nodes
+        .iter()
+        .map(|n| n.start_gen_server(None, Echo).expect("server"))
+        .collect();
     for (i, g) in globals.iter().enumerate() {
         assert!(rt.block_on(g.register_name(Term::atom(&format!("r{i}")), &servers[i])));
     }
-    a.eval(&format!("{}, yes = global:register_name(on_a, PA).", erl_echo("PA")));
+    a.eval(&format!(
+        "{}, yes = global:register_name(on_a, PA).",
+        erl_echo("PA")
+    ));
     for (i, n) in nodes.iter().enumerate() {
         assert_eq!(erl_whereis(&mut a, &format!("r{i}")), n.name());
         for g in &globals {
-            assert_eq!(g.whereis_name(&Term::atom(&format!("r{i}"))), Some(servers[i].clone()));
+            assert_eq!(
+                g.whereis_name(&Term::atom(&format!("r{i}"))),
+                Some(servers[i].clone())
+            );
             assert!(g.whereis_name(&Term::atom("on_a")).is_some());
         }
     }
@@ -623,7 +777,9 @@ fn three_rust_nodes_and_one_beam_node() {
             for _ in 0..5 {
                 let id = LockId::new(Term::atom("res4"), Term::Pid(me.pid().clone()));
                 let r = g
-                    .trans(&mut me, &id, None, None, || tokio::time::sleep(Duration::from_millis(2)))
+                    .trans(&mut me, &id, None, None, || {
+                        tokio::time::sleep(Duration::from_millis(2))
+                    })
                     .await;
                 assert!(r.is_some());
             }
@@ -634,7 +790,10 @@ fn three_rust_nodes_and_one_beam_node() {
             .expect("no deadlock")
             .expect("worker");
     }
-    assert_eq!(a.eval("receive t_done -> ok after 60000 -> timeout end."), "ok");
+    assert_eq!(
+        a.eval("receive t_done -> ok after 60000 -> timeout end."),
+        "ok"
+    );
 }
 
 #[test]
@@ -642,7 +801,9 @@ fn a_conflict_between_partitions_is_resolved_as_otp_does() {
     let cluster = Cluster::new();
     let rt = runtime();
     let _guard = rt.enter();
-    let node = rt.block_on(Node::start(cluster.config("rust"))).expect("node");
+    let node = rt
+        .block_on(Node::start(cluster.config("rust")))
+        .expect("node");
     let r = node.name().to_string();
     let global = node.global().expect("global");
     let mut x = cluster.erl(&[]);
@@ -655,16 +816,27 @@ fn a_conflict_between_partitions_is_resolved_as_otp_does() {
     let rust_pid = node.spawn_process();
     assert!(rt.block_on(global.register_name(Term::atom("clash"), rust_pid.pid())));
     assert_eq!(erl_whereis(&mut low, "clash"), r);
-    high.eval(&format!("{}, yes = global:register_name(clash, PH).", erl_echo("PH")));
+    high.eval(&format!(
+        "{}, yes = global:register_name(clash, PH).",
+        erl_echo("PH")
+    ));
     // The partitions meet: `low` resolves the clash between its entry (the Rust pid) and
     // high's by calling global:resolve_it/4 on the Rust node (erpc); the default method keeps
     // the pid on the lower node name (high's, "erl_..." < "rust_...") and kills the other.
-    assert_eq!(high.eval(&format!("net_adm:ping('{}').", low.eval("node()."))), "pong");
+    assert_eq!(
+        high.eval(&format!("net_adm:ping('{}').", low.eval("node()."))),
+        "pong"
+    );
     erl_sync(&mut high);
     erl_sync(&mut low);
     eventually("everyone agrees on high's pid", || {
-        let seen = (erl_whereis(&mut low, "clash"), erl_whereis(&mut high, "clash"));
-        let on_r = global.whereis_name(&Term::atom("clash")).map(|p| p.node.as_str().to_string());
+        let seen = (
+            erl_whereis(&mut low, "clash"),
+            erl_whereis(&mut high, "clash"),
+        );
+        let on_r = global
+            .whereis_name(&Term::atom("clash"))
+            .map(|p| p.node.as_str().to_string());
         (seen.0 == high_name && seen.1 == high_name && on_r.as_deref() == Some(high_name.as_str()))
             .then_some(())
             .ok_or(format!("{seen:?} {on_r:?}"))

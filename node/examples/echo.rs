@@ -131,7 +131,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         global.sync().await;
         let name = Term::try_atom(name).ok_or("--global: not a valid atom")?;
         if !global.register_name(name.clone(), &echo).await {
-            return Err(format!("the global name {} is taken", distproto::text::write_term(&name)).into());
+            return Err(format!(
+                "the global name {} is taken",
+                distproto::text::write_term(&name)
+            )
+            .into());
         }
     }
     println!("echo node {} ready", node.name());

@@ -61,7 +61,10 @@ impl Server {
                     init_msg,
                 ]),
             ]);
-            self.node.inner.processes.deliver(self.process.pid().id, replay);
+            self.node
+                .inner
+                .processes
+                .deliver(self.process.pid().id, replay);
         }
         let my_tag = Term::Integer(unique_integer());
         self.session(&node).my_tag = Some(my_tag.clone());
@@ -93,21 +96,28 @@ impl Server {
                 if self.my_tag(node) == *my_tag {
                     self.lock_is_set(node.clone(), lock_id.clone()).await;
                 } else {
-                    self.cancel_locker(node, my_tag.clone(), Term::atom("no_fun")).await;
+                    self.cancel_locker(node, my_tag.clone(), Term::atom("no_fun"))
+                        .await;
                 }
             }
             ("exchange", [_, Term::Atom(node), names, _ext, my_tag]) => {
                 if self.my_tag(node) == *my_tag {
                     self.exchange(node.clone(), names.clone());
                 } else {
-                    self.cancel_locker(node, my_tag.clone(), Term::atom("no_fun")).await;
+                    self.cancel_locker(node, my_tag.clone(), Term::atom("no_fun"))
+                        .await;
                 }
             }
-            ("exchange_ops", [_, Term::Atom(node), my_tag, Term::List(ops), Term::List(resolved)]) => {
+            (
+                "exchange_ops",
+                [_, Term::Atom(node), my_tag, Term::List(ops), Term::List(resolved)],
+            ) => {
                 if self.my_tag(node) == *my_tag {
-                    self.exchange_ops(node.clone(), ops.clone(), resolved.clone()).await;
+                    self.exchange_ops(node.clone(), ops.clone(), resolved.clone())
+                        .await;
                 } else {
-                    self.cancel_locker(node, my_tag.clone(), Term::atom("no_fun")).await;
+                    self.cancel_locker(node, my_tag.clone(), Term::atom("no_fun"))
+                        .await;
                 }
             }
             ("resolved", [_, Term::Atom(node), his_resolved, his_known, _unused, _ext, my_tag]) => {
@@ -131,10 +141,14 @@ impl Server {
                         }
                     }
                 } else {
-                    self.cancel_locker(node, my_tag.clone(), Term::atom("no_fun")).await;
+                    self.cancel_locker(node, my_tag.clone(), Term::atom("no_fun"))
+                        .await;
                 }
             }
-            ("new_nodes", [_, Term::Atom(_from), Term::List(ops), _ext, Term::List(nodes), extra]) => {
+            (
+                "new_nodes",
+                [_, Term::Atom(_from), Term::List(ops), _ext, Term::List(nodes), extra],
+            ) => {
                 let added = self.add_to_known(nodes);
                 self.sync_others(&added);
                 self.do_ops(ops, lock_of(extra)).await;
@@ -176,13 +190,18 @@ impl Server {
                 self.node.disconnect_node(node.as_str());
                 return;
             }
-            self.send_cancel_connect_message(&node, his_tag.clone()).await;
+            self.send_cancel_connect_message(&node, his_tag.clone())
+                .await;
             let old = self.my_tag(&node);
             self.restart_connect(node.clone(), old).await;
         }
         self.session(&node).prot_vsn = Some(vsn);
         self.session(&node).his_tag = Some(his_tag.clone());
-        let resolver = self.resolvers.iter().find(|(n, _)| *n == node).map(|(_, t)| t.clone());
+        let resolver = self
+            .resolvers
+            .iter()
+            .find(|(n, _)| *n == node)
+            .map(|(_, t)| t.clone());
         match resolver {
             Some(my_tag) => {
                 let his_locker = match &init_msg {
@@ -212,7 +231,8 @@ impl Server {
 
     /// `restart_connect/3`.
     pub(super) async fn restart_connect(&mut self, node: Atom, my_tag: Term) {
-        self.cancel_locker(&node, my_tag.clone(), Term::atom("no_fun")).await;
+        self.cancel_locker(&node, my_tag.clone(), Term::atom("no_fun"))
+            .await;
         self.reset_node_state(&node);
         self.pending.remove(&node);
         if matches!(my_tag, Term::Integer(_)) {
@@ -222,7 +242,8 @@ impl Server {
 
     pub(super) async fn cancel_connect(&mut self, node: Atom, tag: Term) {
         if self.my_tag(&node) == tag {
-            self.cancel_locker(&node, tag.clone(), Term::atom("no_fun")).await;
+            self.cancel_locker(&node, tag.clone(), Term::atom("no_fun"))
+                .await;
             self.reset_node_state(&node);
             self.pending.remove(&node);
             self.restart_connect(node, tag).await;
@@ -240,7 +261,12 @@ impl Server {
 
     /// `cancel_locker/4`: tells the locker, cancels a pending connect, drops the resolver.
     pub(super) async fn cancel_locker(&mut self, node: &Atom, tag: Term, fun: Term) {
-        let message = Term::tuple(vec![Term::atom("cancel"), Term::Atom(node.clone()), tag.clone(), fun]);
+        let message = Term::tuple(vec![
+            Term::atom("cancel"),
+            Term::Atom(node.clone()),
+            tag.clone(),
+            fun,
+        ]);
         self.to_locker(message).await;
         if self.pending.contains_key(node) && self.my_tag(node) == tag {
             let his = self.his_tag(node);
@@ -250,7 +276,11 @@ impl Server {
     }
 
     pub(super) async fn send_cancel_connect_message(&self, node: &Atom, his_tag: Term) {
-        let message = Term::tuple(vec![Term::atom("cancel_connect"), Term::Atom(self.me.clone()), his_tag]);
+        let message = Term::tuple(vec![
+            Term::atom("cancel_connect"),
+            Term::Atom(self.me.clone()),
+            his_tag,
+        ]);
         self.volatile_send(node, message).await;
     }
 
@@ -288,7 +318,11 @@ impl Server {
                     .find(|(n, _)| *n == node)
                     .map(|(_, t)| t.clone())
                     .unwrap_or_else(|| self.my_tag(&node));
-                let (n, shared, server) = (self.node.clone(), self.shared.clone(), self.process.pid().id);
+                let (n, shared, server) = (
+                    self.node.clone(),
+                    self.shared.clone(),
+                    self.process.pid().id,
+                );
                 tokio::spawn(async move {
                     let (ops, resolved) = exchange_names(&n, &shared, node.as_str(), &names).await;
                     let message = Term::tuple(vec![
@@ -331,7 +365,10 @@ impl Server {
         self.cast(&node, message).await;
         let session = self.session(&node);
         match std::mem::replace(&mut session.save_ops, SaveOps::Ops(ops)) {
-            SaveOps::Resolved { his_known, his_resolved } => self.resolved(node, his_resolved, his_known).await,
+            SaveOps::Resolved {
+                his_known,
+                his_resolved,
+            } => self.resolved(node, his_resolved, his_known).await,
             _ => {}
         }
     }
@@ -358,11 +395,15 @@ impl Server {
         let lock_id = session.lock_id.clone();
         let extra_info = Term::list(vec![
             Term::tuple(vec![Term::atom("vsn"), Term::Integer(prot_vsn)]),
-            Term::tuple(vec![Term::atom("lock"), lock_id.clone().unwrap_or_else(undefined)]),
+            Term::tuple(vec![
+                Term::atom("lock"),
+                lock_id.clone().unwrap_or_else(undefined),
+            ]),
         ]);
         self.do_ops(&ops, lock_id).await;
         for other in &his_known_nodes {
-            self.cancel_resolved_locker(other, Term::atom("no_fun")).await;
+            self.cancel_resolved_locker(other, Term::atom("no_fun"))
+                .await;
         }
         let new_nodes_msg = Term::tuple(vec![
             Term::atom("new_nodes"),
@@ -458,7 +499,12 @@ impl Server {
     /// `sync_others/1`: connect to each node and tell its name server we are in sync.
     fn sync_others(&self, nodes: &[Atom]) {
         for node in nodes {
-            let (n, me, server, target) = (self.node.clone(), self.me.clone(), self.process.pid().clone(), node.clone());
+            let (n, me, server, target) = (
+                self.node.clone(),
+                self.me.clone(),
+                self.process.pid().clone(),
+                node.clone(),
+            );
             tokio::spawn(async move {
                 // A simultaneous connect can fail our dial while the peer's connection is on its
                 // way (OTP's monitor_node waits for it): try a few times before giving up.
@@ -473,9 +519,19 @@ impl Server {
                 if connected {
                     let in_sync = Term::tuple(vec![
                         Term::atom("$gen_cast"),
-                        Term::tuple(vec![Term::atom("in_sync"), Term::Atom(me), Term::atom("true")]),
+                        Term::tuple(vec![
+                            Term::atom("in_sync"),
+                            Term::Atom(me),
+                            Term::atom("true"),
+                        ]),
                     ]);
-                    n.send_named(&server, super::lock_client::SERVER, target.as_str(), in_sync).await;
+                    n.send_named(
+                        &server,
+                        super::lock_client::SERVER,
+                        target.as_str(),
+                        in_sync,
+                    )
+                    .await;
                 } else {
                     tracing::warn!(node = %target, "'global' failed to connect");
                     let down = Term::tuple(vec![Term::atom("extra_nodedown"), Term::Atom(target)]);
@@ -489,7 +545,10 @@ impl Server {
     pub(super) async fn forget_session(&mut self, node: &Atom) {
         let tag = self.my_tag(node);
         self.cancel_locker(node, tag, Term::atom("no_fun")).await;
-        let message = Term::tuple(vec![Term::atom("remove_from_known"), Term::Atom(node.clone())]);
+        let message = Term::tuple(vec![
+            Term::atom("remove_from_known"),
+            Term::Atom(node.clone()),
+        ]);
         self.to_locker(message).await;
         self.reset_node_state(node);
     }
@@ -508,7 +567,9 @@ fn node_of(item: &Term) -> Option<Atom> {
 
 /// The `{lock, LockId}` of a `new_nodes` ExtraInfo list.
 fn lock_of(extra: &Term) -> Option<Term> {
-    let Term::List(items) = extra else { return None };
+    let Term::List(items) = extra else {
+        return None;
+    };
     items.iter().find_map(|i| match i {
         Term::Tuple(kv) if kv.len() == 2 && kv[0].as_atom() == Some("lock") => Some(kv[1].clone()),
         _ => None,

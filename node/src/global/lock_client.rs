@@ -52,7 +52,12 @@ pub(crate) async fn set_lock_on_nodes(
 }
 
 /// `global:del_lock(Id, Nodes)`.
-pub(crate) async fn del_lock(process: &mut Process, resource: &Term, requester: &Term, nodes: &[String]) {
+pub(crate) async fn del_lock(
+    process: &mut Process,
+    resource: &Term,
+    requester: &Term,
+    nodes: &[String],
+) {
     if nodes.is_empty() {
         return;
     }

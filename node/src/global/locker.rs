@@ -46,7 +46,9 @@ fn parse(message: &Term) -> Option<Msg> {
         return None;
     };
     match items.as_slice() {
-        [label, Term::Pid(locker), _vsn, his_tag, my_tag] if label.as_atom() == Some("his_the_locker") => {
+        [label, Term::Pid(locker), _vsn, his_tag, my_tag]
+            if label.as_atom() == Some("his_the_locker") =>
+        {
             Some(Msg::HisTheLocker(Him {
                 node: locker.node.as_str().to_string(),
                 locker: locker.clone(),
@@ -54,24 +56,35 @@ fn parse(message: &Term) -> Option<Msg> {
                 his_tag: his_tag.clone(),
             }))
         }
-        [label, Term::Atom(node), tag, fun] if label.as_atom() == Some("cancel") => Some(Msg::Cancel {
-            node: node.as_str().to_string(),
-            tag: tag.clone(),
-            fun: fun.clone(),
-        }),
-        [label, Term::Pid(pid), set, _known, tag] if label.as_atom() == Some("lock_set") => Some(Msg::LockSet {
-            pid: pid.clone(),
-            set: set.as_atom() == Some("true"),
-            tag: tag.clone(),
-        }),
-        [label, Term::Pid(pid), set, _known] if label.as_atom() == Some("lock_set") => Some(Msg::LockSet {
-            pid: pid.clone(),
-            set: set.as_atom() == Some("true"),
-            tag: Term::atom("undefined"),
-        }),
-        [label, Term::List(nodes)] if label.as_atom() == Some("add_to_known") => Some(Msg::AddToKnown(
-            nodes.iter().filter_map(|n| n.as_atom().map(str::to_string)).collect(),
-        )),
+        [label, Term::Atom(node), tag, fun] if label.as_atom() == Some("cancel") => {
+            Some(Msg::Cancel {
+                node: node.as_str().to_string(),
+                tag: tag.clone(),
+                fun: fun.clone(),
+            })
+        }
+        [label, Term::Pid(pid), set, _known, tag] if label.as_atom() == Some("lock_set") => {
+            Some(Msg::LockSet {
+                pid: pid.clone(),
+                set: set.as_atom() == Some("true"),
+                tag: tag.clone(),
+            })
+        }
+        [label, Term::Pid(pid), set, _known] if label.as_atom() == Some("lock_set") => {
+            Some(Msg::LockSet {
+                pid: pid.clone(),
+                set: set.as_atom() == Some("true"),
+                tag: Term::atom("undefined"),
+            })
+        }
+        [label, Term::List(nodes)] if label.as_atom() == Some("add_to_known") => {
+            Some(Msg::AddToKnown(
+                nodes
+                    .iter()
+                    .filter_map(|n| n.as_atom().map(str::to_string))
+                    .collect(),
+            ))
+        }
         [label, Term::Atom(node)] if label.as_atom() == Some("remove_from_known") => {
             Some(Msg::RemoveFromKnown(node.as_str().to_string()))
         }
@@ -104,7 +117,9 @@ impl Locker {
                     } else if self.known.is_empty() {
                         Some(Duration::from_millis(200))
                     } else {
-                        Some(Duration::from_millis((1000 + 100 * self.known.len() as u64).min(3000)))
+                        Some(Duration::from_millis(
+                            (1000 + 100 * self.known.len() as u64).min(3000),
+                        ))
                     };
                     self.just_synced = false;
                     match timeout {
@@ -137,7 +152,11 @@ impl Locker {
                     self.remove_node(&node, &tag);
                 }
             }
-            Some(Msg::LockSet { pid, set: true, tag }) => self.spontaneous_lock_set(pid, tag).await,
+            Some(Msg::LockSet {
+                pid,
+                set: true,
+                tag,
+            }) => self.spontaneous_lock_set(pid, tag).await,
             Some(Msg::LockSet { set: false, .. }) => {}
             Some(Msg::AddToKnown(nodes)) => self.add_known(nodes),
             Some(Msg::RemoveFromKnown(node)) => self.remove_known(&node),
@@ -164,7 +183,11 @@ impl Locker {
     }
 
     fn remove_node(&mut self, node: &str, tag: &Term) {
-        if let Some(i) = self.others.iter().position(|h| h.node == node && h.my_tag == *tag) {
+        if let Some(i) = self
+            .others
+            .iter()
+            .position(|h| h.node == node && h.my_tag == *tag)
+        {
             self.others.remove(i);
         }
     }
@@ -186,7 +209,10 @@ impl Locker {
 
     /// `{global, lists:sort([self(), HisLocker])}`'s requester part.
     fn requester(&self, his_locker: &Pid) -> Term {
-        let mut pair = vec![Term::Pid(self.process.pid().clone()), Term::Pid(his_locker.clone())];
+        let mut pair = vec![
+            Term::Pid(self.process.pid().clone()),
+            Term::Pid(his_locker.clone()),
+        ];
         pair.sort_by(|a, b| a.erlang_cmp(b));
         Term::list(pair)
     }
@@ -210,7 +236,12 @@ impl Locker {
             del_lock(&mut self.process, &global, requester, &first).await;
             return false;
         }
-        let rest: Vec<String> = self.known.iter().filter(|n| !first.contains(n)).cloned().collect();
+        let rest: Vec<String> = self
+            .known
+            .iter()
+            .filter(|n| !first.contains(n))
+            .cloned()
+            .collect();
         if !set_lock_on_nodes(&mut self.process, &self.shared, &global, requester, &rest).await {
             let mut so_far = first.clone();
             so_far.extend(second);
@@ -249,7 +280,8 @@ impl Locker {
         }
         let mut known1 = vec![self.me.clone(), him.node.clone()];
         known1.extend(self.known.iter().cloned());
-        self.send_lock_set(true, &him.locker, him.his_tag.clone()).await;
+        self.send_lock_set(true, &him.locker, him.his_tag.clone())
+            .await;
         self.lock_is_set(him, known1, requester).await;
     }
 
@@ -296,10 +328,13 @@ impl Locker {
                     return;
                 }
                 Some(Next::True) => {
-                    self.tell_lock_is_set(&him.node, &him.my_tag, &requester).await;
-                    self.wait_cancel_lock(&him.node, &requester, &him.my_tag, &known1).await;
+                    self.tell_lock_is_set(&him.node, &him.my_tag, &requester)
+                        .await;
+                    self.wait_cancel_lock(&him.node, &requester, &him.my_tag, &known1)
+                        .await;
                     self.just_synced = true;
-                    self.others.retain(|h| !(h.node == him.node && h.my_tag == him.my_tag));
+                    self.others
+                        .retain(|h| !(h.node == him.node && h.my_tag == him.my_tag));
                     return;
                 }
             }
@@ -328,7 +363,8 @@ impl Locker {
         let mut known2 = vec![self.me.clone()];
         known2.extend(self.known.iter().cloned());
         self.tell_lock_is_set(&node, &him.my_tag, &requester).await;
-        self.wait_cancel_lock(&node, &requester, &him.my_tag, &known2).await;
+        self.wait_cancel_lock(&node, &requester, &him.my_tag, &known2)
+            .await;
         self.just_synced = true;
         self.remove_node(&node, &him.my_tag);
     }
@@ -345,7 +381,13 @@ impl Locker {
     }
 
     /// Holds the lock until the name server cancels (the exchange with `node` is over).
-    async fn wait_cancel_lock(&mut self, node: &str, requester: &Term, my_tag: &Term, known: &[String]) {
+    async fn wait_cancel_lock(
+        &mut self,
+        node: &str,
+        requester: &Term,
+        my_tag: &Term,
+        known: &[String],
+    ) {
         let fun = self
             .process
             .mailbox

@@ -48,7 +48,13 @@ impl LockTable {
     }
 
     /// Adds `pid` (monitored by `monitor`) as a holder; false if someone else took it meanwhile.
-    pub fn insert(&mut self, resource: Term, requester: Term, pid: Pid, monitor: Reference) -> bool {
+    pub fn insert(
+        &mut self,
+        resource: Term,
+        requester: Term,
+        pid: Pid,
+        monitor: Reference,
+    ) -> bool {
         let lock = self.locks.entry(resource).or_insert_with(|| Lock {
             requester: requester.clone(),
             holders: Vec::new(),
@@ -61,7 +67,12 @@ impl LockTable {
     }
 
     /// `del_lock` from `pid`: removes only its own entry. Gives back the monitor to drop.
-    pub fn remove_holder(&mut self, resource: &Term, requester: &Term, pid: &Pid) -> Option<Reference> {
+    pub fn remove_holder(
+        &mut self,
+        resource: &Term,
+        requester: &Term,
+        pid: &Pid,
+    ) -> Option<Reference> {
         let lock = self.locks.get_mut(resource)?;
         if lock.requester != *requester {
             return None;

@@ -48,7 +48,10 @@ impl Shared {
     }
 
     fn synced_nodes(&self) -> Vec<String> {
-        self.synced.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.synced
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// `where/1`: a local pid counts only while it lives.
@@ -98,7 +101,10 @@ pub struct LockId {
 
 impl LockId {
     pub fn new(resource: Term, requester: Term) -> LockId {
-        LockId { resource, requester }
+        LockId {
+            resource,
+            requester,
+        }
     }
 }
 
@@ -151,7 +157,8 @@ impl Global {
     /// `global:register_name(Name, Pid)`: `true` (yes) when registered on every node, `false`
     /// (no) when the name is taken or the pid already has a name.
     pub async fn register_name(&self, name: Term, pid: &Pid) -> bool {
-        self.register_name_with(name, pid, resolve::default_method()).await
+        self.register_name_with(name, pid, resolve::default_method())
+            .await
     }
 
     /// `global:register_name(Name, Pid, Method)`; `method` is a fun term such as
@@ -165,7 +172,8 @@ impl Global {
 
     /// `global:re_register_name(Name, Pid)`: always `true` (yes).
     pub async fn re_register_name(&self, name: Term, pid: &Pid) -> bool {
-        self.registrar(name, pid, resolve::default_method(), true).await
+        self.registrar(name, pid, resolve::default_method(), true)
+            .await
     }
 
     async fn registrar(&self, name: Term, pid: &Pid, method: Term, force: bool) -> bool {
@@ -199,7 +207,12 @@ impl Global {
     }
 
     /// `global:send(Name, Msg)` from `from`: the pid it went to.
-    pub async fn send(&self, from: &Process, name: &Term, message: Term) -> Result<Pid, GlobalError> {
+    pub async fn send(
+        &self,
+        from: &Process,
+        name: &Term,
+        message: Term,
+    ) -> Result<Pid, GlobalError> {
         let pid = self
             .whereis_name(name)
             .ok_or_else(|| GlobalError::NotRegistered(name.clone()))?;
@@ -220,9 +233,23 @@ impl Global {
 
     /// `global:set_lock(Id, Nodes, Retries)` with `process` as the holder. `nodes` `None` is
     /// `[node() | nodes()]`; `retries` `None` is `infinity`.
-    pub async fn set_lock(&self, process: &mut Process, id: &LockId, nodes: Option<&[String]>, retries: Option<u32>) -> bool {
+    pub async fn set_lock(
+        &self,
+        process: &mut Process,
+        id: &LockId,
+        nodes: Option<&[String]>,
+        retries: Option<u32>,
+    ) -> bool {
         let nodes = self.default_nodes(nodes);
-        lock_client::set_lock(process, &self.shared, &id.resource, &id.requester, &nodes, retries).await
+        lock_client::set_lock(
+            process,
+            &self.shared,
+            &id.resource,
+            &id.requester,
+            &nodes,
+            retries,
+        )
+        .await
     }
 
     /// `global:del_lock(Id, Nodes)` for `process`'s hold.
@@ -232,13 +259,29 @@ impl Global {
     }
 
     /// `global:trans(Id, Fun, Nodes, Retries)`: `None` is `aborted` (the lock was not taken).
-    pub async fn trans<F, Fut, T>(&self, process: &mut Process, id: &LockId, nodes: Option<&[String]>, retries: Option<u32>, f: F) -> Option<T>
+    pub async fn trans<F, Fut, T>(
+        &self,
+        process: &mut Process,
+        id: &LockId,
+        nodes: Option<&[String]>,
+        retries: Option<u32>,
+        f: F,
+    ) -> Option<T>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = T>,
     {
         let nodes = self.default_nodes(nodes);
-        if !lock_client::set_lock(process, &self.shared, &id.resource, &id.requester, &nodes, retries).await {
+        if !lock_client::set_lock(
+            process,
+            &self.shared,
+            &id.resource,
+            &id.requester,
+            &nodes,
+            retries,
+        )
+        .await
+        {
             return None;
         }
         let value = f().await;

@@ -57,7 +57,11 @@ impl NameTable {
             self.names
                 .iter()
                 .map(|(name, e)| {
-                    Term::tuple(vec![name.clone(), Term::Pid(e.pid.clone()), e.method.clone()])
+                    Term::tuple(vec![
+                        name.clone(),
+                        Term::Pid(e.pid.clone()),
+                        e.method.clone(),
+                    ])
                 })
                 .collect(),
         )

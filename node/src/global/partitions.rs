@@ -66,7 +66,14 @@ impl Server {
     }
 
     /// NodeA reports it lost NodeB: pass it on, and if we still know B, have it leave us.
-    pub(super) async fn lost_connection(&mut self, message: Term, a: Atom, x_creation: Term, op_id: Term, b: Atom) {
+    pub(super) async fn lost_connection(
+        &mut self,
+        message: Term,
+        a: Atom,
+        x_creation: Term,
+        op_id: Term,
+        b: Atom,
+    ) {
         let key = (a.clone(), b.clone());
         if let Some((x, op)) = self.lost.get(&key) {
             if *x == x_creation && op_id.erlang_cmp(op) != std::cmp::Ordering::Greater {
@@ -79,11 +86,19 @@ impl Server {
         if !self.potentially_known(&remove) {
             return;
         }
-        let vsn = self.known.get(&remove).or_else(|| self.pending.get(&remove)).copied().unwrap_or(0);
+        let vsn = self
+            .known
+            .get(&remove)
+            .or_else(|| self.pending.get(&remove))
+            .copied()
+            .unwrap_or(0);
         if vsn < POP_VSN {
             self.node.disconnect_node(remove.as_str());
         } else {
-            let request = Term::tuple(vec![Term::atom("remove_connection"), Term::Atom(self.me.clone())]);
+            let request = Term::tuple(vec![
+                Term::atom("remove_connection"),
+                Term::Atom(self.me.clone()),
+            ]);
             self.volatile_send(&remove, request).await;
         }
         warn!(
@@ -91,7 +106,8 @@ impl Server {
             self.me.as_str(),
             remove.as_str()
         );
-        self.handle_nodedown(remove, NodeDown::RemoveConnection).await;
+        self.handle_nodedown(remove, NodeDown::RemoveConnection)
+            .await;
     }
 
     /// Another node asks us to drop our connection to it.
@@ -100,7 +116,8 @@ impl Server {
             return;
         }
         self.node.disconnect_node(node.as_str());
-        self.handle_nodedown(node.clone(), NodeDown::RemoveConnection).await;
+        self.handle_nodedown(node.clone(), NodeDown::RemoveConnection)
+            .await;
         warn!(
             "'global' at node {} disconnected node {} in order to prevent overlapping partitions",
             self.me.as_str(),

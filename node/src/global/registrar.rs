@@ -27,7 +27,11 @@ pub(crate) enum Request {
     },
 }
 
-pub(crate) async fn run(mut process: Process, shared: Arc<Shared>, mut requests: mpsc::UnboundedReceiver<Request>) {
+pub(crate) async fn run(
+    mut process: Process,
+    shared: Arc<Shared>,
+    mut requests: mpsc::UnboundedReceiver<Request>,
+) {
     while let Some(request) = requests.recv().await {
         let nodes = lock_known(&mut process, &shared).await;
         match request {
@@ -38,9 +42,12 @@ pub(crate) async fn run(mut process: Process, shared: Arc<Shared>, mut requests:
                 force,
                 reply,
             } => {
-                let free = force || (shared.where_name(&process, &name).is_none() && !shared.names().has_pid(&pid));
+                let free = force
+                    || (shared.where_name(&process, &name).is_none()
+                        && !shared.names().has_pid(&pid));
                 if free {
-                    let request = Term::tuple(vec![Term::atom("register"), name, Term::Pid(pid), method]);
+                    let request =
+                        Term::tuple(vec![Term::atom("register"), name, Term::Pid(pid), method]);
                     process.multi_call(&nodes, SERVER, request, None).await;
                 }
                 let _ = reply.send(free);
@@ -66,7 +73,15 @@ async fn lock_known(process: &mut Process, shared: &Shared) -> Vec<String> {
         let mut nodes = vec![me.clone()];
         nodes.extend(known.iter().cloned());
         let boss = the_boss(&nodes).unwrap_or_else(|| me.clone());
-        if set_lock_on_nodes(process, shared, &global, &requester, std::slice::from_ref(&boss)).await {
+        if set_lock_on_nodes(
+            process,
+            shared,
+            &global,
+            &requester,
+            std::slice::from_ref(&boss),
+        )
+        .await
+        {
             if set_lock_on_nodes(process, shared, &global, &requester, &nodes).await
                 && shared.known_nodes().iter().all(|n| known.contains(n))
             {

@@ -52,7 +52,13 @@ fn minmax(p1: &Pid, p2: &Pid) -> (Pid, Pid) {
 }
 
 /// `global:resolve_it(Method, Name, Pid1, Pid2)` run by `process` on this node.
-pub(crate) async fn resolve_it(process: &Process, method: &Term, name: &Term, p1: &Pid, p2: &Pid) -> Term {
+pub(crate) async fn resolve_it(
+    process: &Process,
+    method: &Term,
+    name: &Term,
+    p1: &Pid,
+    p2: &Pid,
+) -> Term {
     let conflict = Term::atom("global_name_conflict");
     match method_of(method) {
         Method::Exit => {
@@ -63,7 +69,9 @@ pub(crate) async fn resolve_it(process: &Process, method: &Term, name: &Term, p1
         }
         Method::Notify => {
             let (min, max) = minmax(p1, p2);
-            process.send(&max, Term::tuple(vec![conflict, name.clone()])).await;
+            process
+                .send(&max, Term::tuple(vec![conflict, name.clone()]))
+                .await;
             Term::Pid(min)
         }
         Method::NotifyAll => {
@@ -80,7 +88,9 @@ pub(crate) async fn resolve_it(process: &Process, method: &Term, name: &Term, p1
 pub(crate) fn register_resolve_it(node: &Node) {
     node.register_function("global", "resolve_it", 4, |ctx, args| async move {
         match args.as_slice() {
-            [method, name, Term::Pid(p1), Term::Pid(p2)] => Ok(resolve_it(&ctx.process, method, name, p1, p2).await),
+            [method, name, Term::Pid(p1), Term::Pid(p2)] => {
+                Ok(resolve_it(&ctx.process, method, name, p1, p2).await)
+            }
             _ => Err(Exception::badarg()),
         }
     });
@@ -88,7 +98,12 @@ pub(crate) fn register_resolve_it(node: &Node) {
 
 /// `exchange_names/4`: the peer's whole table against ours. Returns `(Ops, Resolved)`: what we
 /// apply, and what we tell the peer to apply.
-pub(crate) async fn exchange_names(node: &Node, shared: &Arc<Shared>, peer: &str, list: &Term) -> (Vec<Term>, Vec<Term>) {
+pub(crate) async fn exchange_names(
+    node: &Node,
+    shared: &Arc<Shared>,
+    peer: &str,
+    list: &Term,
+) -> (Vec<Term>, Vec<Term>) {
     let mut ops = Vec::new();
     let mut res = Vec::new();
     let Term::List(entries) = list else {
@@ -114,9 +129,20 @@ pub(crate) async fn exchange_names(node: &Node, shared: &Arc<Shared>, peer: &str
                     let process = node.spawn_process();
                     resolve_it(&process, &e.method, name, pid, &pid2).await
                 } else {
-                    let args = vec![e.method.clone(), name.clone(), Term::Pid(pid.clone()), Term::Pid(pid2.clone())];
-                    node.rpc_call(pid2.node.as_str(), "global", "resolve_it", args, RESOLVE_TIMEOUT)
-                        .await
+                    let args = vec![
+                        e.method.clone(),
+                        name.clone(),
+                        Term::Pid(pid.clone()),
+                        Term::Pid(pid2.clone()),
+                    ];
+                    node.rpc_call(
+                        pid2.node.as_str(),
+                        "global",
+                        "resolve_it",
+                        args,
+                        RESOLVE_TIMEOUT,
+                    )
+                    .await
                 };
                 match &winner {
                     Term::Pid(w) if w == pid => ops.push(insert(name, pid, method)),
@@ -127,7 +153,11 @@ pub(crate) async fn exchange_names(node: &Node, shared: &Arc<Shared>, peer: &str
                         res.push(op);
                     }
                     Term::Tuple(t) if t.first().and_then(Term::as_atom) == Some("badrpc") => {
-                        info!(?name, ?winner, "global: badrpc when resolving a conflicting name");
+                        info!(
+                            ?name,
+                            ?winner,
+                            "global: badrpc when resolving a conflicting name"
+                        );
                         ops.push(insert(name, pid, method));
                     }
                     _ => {

@@ -46,7 +46,10 @@ pub(super) enum SaveOps {
     #[default]
     None,
     Ops(Vec<Term>),
-    Resolved { his_known: Term, his_resolved: Vec<Term> },
+    Resolved {
+        his_known: Term,
+        his_resolved: Vec<Term>,
+    },
 }
 
 /// Who asks to insert a name: a registrar pid (`register` call) or a node (`resolved`,
@@ -104,7 +107,8 @@ impl Server {
     pub(crate) async fn run(mut self) {
         let hidden = self.node.inner.config.hidden;
         if !hidden {
-            self.process.monitor_nodes(true, MonitorNodesOptions::plain());
+            self.process
+                .monitor_nodes(true, MonitorNodesOptions::plain());
             for peer in self.node.nodes() {
                 if let Some(peer) = Atom::new(&peer) {
                     self.handle_nodeup(peer).await;
@@ -146,7 +150,9 @@ impl Server {
                     self.handle_nodeup(node.clone()).await;
                 }
             }
-            [l, Term::Atom(node)] if l.as_atom() == Some("nodedown") || l.as_atom() == Some("extra_nodedown") => {
+            [l, Term::Atom(node)]
+                if l.as_atom() == Some("nodedown") || l.as_atom() == Some("extra_nodedown") =>
+            {
                 if *node != self.me {
                     self.handle_nodedown(node.clone(), super::partitions::NodeDown::Disconnected)
                         .await;
@@ -175,13 +181,25 @@ impl Server {
         let reply = match &request {
             Term::Tuple(items) => match items.as_slice() {
                 [l, name, Term::Pid(pid), method] if l.as_atom() == Some("register") => {
-                    self.ins_name(name.clone(), pid.clone(), method.clone(), InsertedBy::Pid(call.from.clone()))
-                        .await;
+                    self.ins_name(
+                        name.clone(),
+                        pid.clone(),
+                        method.clone(),
+                        InsertedBy::Pid(call.from.clone()),
+                    )
+                    .await;
                     Some(Term::atom("yes"))
                 }
-                [l, name, Term::Pid(pid), method, _reg_node] if l.as_atom() == Some("register_ext") => {
-                    self.ins_name(name.clone(), pid.clone(), method.clone(), InsertedBy::Pid(call.from.clone()))
-                        .await;
+                [l, name, Term::Pid(pid), method, _reg_node]
+                    if l.as_atom() == Some("register_ext") =>
+                {
+                    self.ins_name(
+                        name.clone(),
+                        pid.clone(),
+                        method.clone(),
+                        InsertedBy::Pid(call.from.clone()),
+                    )
+                    .await;
                     Some(Term::atom("yes"))
                 }
                 [l, name] if l.as_atom() == Some("unregister") => {
@@ -197,9 +215,13 @@ impl Server {
                     Some(Term::atom("true"))
                 }
                 [l, Term::List(nodes)] if l.as_atom() == Some("sync") => {
-                    let nodes: Vec<String> = nodes.iter().filter_map(|n| n.as_atom().map(str::to_string)).collect();
+                    let nodes: Vec<String> = nodes
+                        .iter()
+                        .filter_map(|n| n.as_atom().map(str::to_string))
+                        .collect();
                     let global = super::Global::from_shared(self.node.clone(), self.shared.clone());
-                    let (node, me, caller) = (self.node.clone(), self.process.pid().clone(), call.clone());
+                    let (node, me, caller) =
+                        (self.node.clone(), self.process.pid().clone(), call.clone());
                     tokio::spawn(async move {
                         global.sync_nodes(&nodes).await;
                         caller.reply(&node, &me, Term::atom("ok")).await;
@@ -209,8 +231,12 @@ impl Server {
                 _ => None,
             },
             Term::Atom(a) => match a.as_str() {
-                "get_known" => Some(Term::list(self.known.keys().map(|n| Term::Atom(n.clone())).collect())),
-                "get_synced" => Some(Term::list(self.synced.iter().map(|n| Term::Atom(n.clone())).collect())),
+                "get_known" => Some(Term::list(
+                    self.known.keys().map(|n| Term::Atom(n.clone())).collect(),
+                )),
+                "get_synced" => Some(Term::list(
+                    self.synced.iter().map(|n| Term::Atom(n.clone())).collect(),
+                )),
                 "get_protocol_version" => Some(Term::Integer(VSN)),
                 "get_names_ext" => Some(Term::nil()),
                 "info" => Some(Term::tuple(vec![Term::atom("state"), Term::atom("rust")])),
@@ -233,10 +259,12 @@ impl Server {
             Grant::AlreadyHolder => true,
             Grant::New => {
                 let monitor = self.process.monitor(&Dest::Pid(pid.clone())).await;
-                let inserted = self
-                    .shared
-                    .locks()
-                    .insert(resource.clone(), requester.clone(), pid.clone(), monitor.clone());
+                let inserted = self.shared.locks().insert(
+                    resource.clone(),
+                    requester.clone(),
+                    pid.clone(),
+                    monitor.clone(),
+                );
                 if !inserted {
                     self.process.demonitor(&monitor);
                 }
@@ -259,7 +287,9 @@ impl Server {
     /// A monitored lock holder or name owner is gone.
     fn down(&mut self, reference: &distproto::term::Reference) {
         let freed = self.shared.locks().remove_monitor(reference);
-        if freed.iter().any(|r| r.as_atom() == Some(GLOBAL_RESOURCE)) && !self.shared.locks().is_set(&Term::atom(GLOBAL_RESOURCE)) {
+        if freed.iter().any(|r| r.as_atom() == Some(GLOBAL_RESOURCE))
+            && !self.shared.locks().is_set(&Term::atom(GLOBAL_RESOURCE))
+        {
             self.global_lock_down = true;
         }
         let name = self.shared.names().name_of_monitor(reference);
@@ -287,7 +317,9 @@ impl Server {
         let still_set = {
             let locks = self.shared.locks();
             match by {
-                InsertedBy::Pid(from) => locks.global_held_by(&from).unwrap_or(!self.global_lock_down),
+                InsertedBy::Pid(from) => locks
+                    .global_held_by(&from)
+                    .unwrap_or(!self.global_lock_down),
                 InsertedBy::Node(lock) => match locks.global_requester() {
                     Some(requester) => match lock.as_ref() {
                         Some(Term::Tuple(id)) if id.len() == 2 => id[1] == *requester,
@@ -317,8 +349,13 @@ impl Server {
             match items.as_slice() {
                 [l, Term::Tuple(entry)] if l.as_atom() == Some("insert") => {
                     if let [name, Term::Pid(pid), method] = entry.as_slice() {
-                        self.ins_name(name.clone(), pid.clone(), method.clone(), InsertedBy::Node(lock.clone()))
-                            .await;
+                        self.ins_name(
+                            name.clone(),
+                            pid.clone(),
+                            method.clone(),
+                            InsertedBy::Node(lock.clone()),
+                        )
+                        .await;
                     }
                 }
                 [l, name] if l.as_atom() == Some("delete") => self.delete_name(name),
@@ -342,7 +379,9 @@ impl Server {
     /// `gns_volatile_send/2`: a plain message, only over an existing connection.
     pub(super) async fn volatile_send(&self, node: &Atom, message: Term) {
         if self.node.inner.peers.get(node.as_str()).is_some() {
-            self.process.send_named(SERVER, node.as_str(), message).await;
+            self.process
+                .send_named(SERVER, node.as_str(), message)
+                .await;
         }
     }
 
