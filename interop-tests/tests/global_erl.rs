@@ -611,7 +611,7 @@ fn a_partition_between_beam_nodes_ends_as_otp_says() {
     connect_all(&mut [&mut a, &mut b], &[&r]);
     erl_sync(&mut a);
     erl_sync(&mut b);
-    let mut lowest = vec![a_name.clone(), b_name.clone(), r.clone()];
+    let mut lowest = [a_name.clone(), b_name.clone(), r.clone()];
     lowest.sort();
     let winner = lowest[0].clone();
     eventually("one split everywhere", || {

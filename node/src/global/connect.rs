@@ -364,12 +364,12 @@ impl Server {
         ]);
         self.cast(&node, message).await;
         let session = self.session(&node);
-        match std::mem::replace(&mut session.save_ops, SaveOps::Ops(ops)) {
-            SaveOps::Resolved {
-                his_known,
-                his_resolved,
-            } => self.resolved(node, his_resolved, his_known).await,
-            _ => {}
+        if let SaveOps::Resolved {
+            his_known,
+            his_resolved,
+        } = std::mem::replace(&mut session.save_ops, SaveOps::Ops(ops))
+        {
+            self.resolved(node, his_resolved, his_known).await;
         }
     }
 
