@@ -524,6 +524,13 @@ fn erl_nodes(erl: &mut ErlNode) -> Vec<String> {
         .collect()
 }
 
+/// The node of the pid `name` is registered to as the Rust node sees it, or `undefined`.
+fn rust_whereis(global: &node::Global, name: &str) -> String {
+    global
+        .whereis_name(&Term::atom(name))
+        .map_or("undefined".to_string(), |pid| pid.node.as_str().to_string())
+}
+
 #[test]
 fn a_partition_between_beam_nodes_ends_as_otp_says() {
     let cluster = Cluster::new();
@@ -553,50 +560,98 @@ fn a_partition_between_beam_nodes_ends_as_otp_says() {
     assert!(rt.block_on(global.register_name(Term::atom("name_r"), mine.pid())));
 
     a.eval(&format!("erlang:disconnect_node('{b_name}')."));
-    // OTP 25 with prevent_overlapping_partitions: every node that learns of the lost
-    // connection asks the lost node to leave, so the partitions never overlap. With three
-    // nodes, each ends alone (captured with three BEAM nodes in otp-services.md §5.7).
-    eventually("partitions do not overlap", || {
-        let na = erl_nodes(&mut a);
-        let nb = erl_nodes(&mut b);
-        let nr = node.nodes();
-        let ok = na.is_empty() && nb.is_empty() && nr.is_empty();
-        ok.then_some(())
-            .ok_or(format!("a: {na:?}, b: {nb:?}, rust: {nr:?}"))
+    // OTP 25 with prevent_overlapping_partitions: a node told that A lost B asks B to leave,
+    // so the partitions never overlap. With three nodes each usually ends alone (captured
+    // with three BEAM nodes in otp-services.md §5.7); when one loss report overtakes the
+    // other, the third node stays with one of them. Both are OTP's behaviour; what must hold
+    // is that a and b are apart and every node's view is its whole partition.
+    let partition_of = |a: &mut ErlNode, b: &mut ErlNode| -> Result<Vec<Vec<String>>, String> {
+        let views = [erl_nodes(a), erl_nodes(b), node.nodes()];
+        let names = [a_name.clone(), b_name.clone(), r.clone()];
+        let partitions: Vec<Vec<String>> = (0..3)
+            .map(|i| {
+                let mut p = views[i].clone();
+                p.push(names[i].clone());
+                p.sort();
+                p
+            })
+            .collect();
+        let consistent = (0..3).all(|i| {
+            partitions[i]
+                .iter()
+                .all(|n| partitions[names.iter().position(|m| m == n).unwrap()] == partitions[i])
+        });
+        (consistent && !views[0].contains(&b_name))
+            .then_some(partitions)
+            .ok_or(format!(
+                "a: {:?}, b: {:?}, rust: {:?}",
+                views[0], views[1], views[2]
+            ))
+    };
+    let mut partitions = Vec::new();
+    eventually("partitions do not overlap, and stay so", || {
+        let first = partition_of(&mut a, &mut b)?;
+        std::thread::sleep(SECOND);
+        let again = partition_of(&mut a, &mut b)?;
+        (first == again)
+            .then_some(())
+            .ok_or(format!("changed: {first:?} -> {again:?}"))?;
+        partitions = again;
+        Ok(())
     });
-    // No stale names: each node sees only its own partition's names.
+    println!("partitions after the split: {partitions:?}");
+    let [pa, pb, pr] = [&partitions[0], &partitions[1], &partitions[2]];
+    // No stale names: each node sees the names of its own partition and no others.
+    let expected = |partition: &Vec<String>, owner: &String| {
+        if partition.contains(owner) {
+            owner.clone()
+        } else {
+            "undefined".to_string()
+        }
+    };
     eventually("no stale names", || {
-        let seen = (
+        let seen = [
             erl_whereis(&mut a, "name_b"),
             erl_whereis(&mut a, "name_r"),
             erl_whereis(&mut b, "name_a"),
             erl_whereis(&mut b, "name_r"),
-            global.whereis_name(&Term::atom("name_a")),
-            global.whereis_name(&Term::atom("name_b")),
-        );
-        (seen
-            == (
-                "undefined".into(),
-                "undefined".into(),
-                "undefined".into(),
-                "undefined".into(),
-                None,
-                None,
-            ))
+            rust_whereis(&global, "name_a"),
+            rust_whereis(&global, "name_b"),
+        ];
+        let want = [
+            expected(pa, &b_name),
+            expected(pa, &r),
+            expected(pb, &a_name),
+            expected(pb, &r),
+            expected(pr, &a_name),
+            expected(pr, &b_name),
+        ];
+        (seen == want)
             .then_some(())
-            .ok_or(format!("{seen:?}"))
+            .ok_or(format!("{seen:?}, expected {want:?}"))
     });
-    // Registration keeps working on every node, promptly.
-    for erl in [&mut a, &mut b] {
-        let r = erl.try_eval(
+    // Registration keeps working on every node, promptly: each registers `split` unless a
+    // node of its partition registered it first (a, then b, then the Rust node).
+    let mut registrants: Vec<String> = Vec::new();
+    for (erl, name, partition) in [(&mut a, &a_name, pa), (&mut b, &b_name, pb)] {
+        let first = !registrants.iter().any(|n| partition.contains(n));
+        let reply = erl.try_eval(
             "SplitPid = spawn(fun() -> receive stop -> ok end end), \
              erpc:call(node(), global, register_name, [split, SplitPid], 10000).",
             Duration::from_secs(20),
         );
-        assert_eq!(r.as_deref(), Ok("yes"));
+        assert_eq!(
+            reply.as_deref(),
+            Ok(if first { "yes" } else { "no" }),
+            "{name}"
+        );
+        if first {
+            registrants.push(name.clone());
+        }
     }
     let split = node.spawn_process();
-    assert!(rt
+    let first = !registrants.iter().any(|n| pr.contains(n));
+    let registered = rt
         .block_on(async {
             tokio::time::timeout(
                 10 * SECOND,
@@ -604,16 +659,19 @@ fn a_partition_between_beam_nodes_ends_as_otp_says() {
             )
             .await
         })
-        .expect("prompt"));
+        .expect("prompt");
+    assert_eq!(registered, first, "split on the Rust node");
+    if first {
+        registrants.push(r.clone());
+    }
 
     // Healing: everyone connects again; the conflicting `split` keeps the pid on the lowest
     // node name (random_exit_name), the others are killed; every node agrees.
     connect_all(&mut [&mut a, &mut b], &[&r]);
     erl_sync(&mut a);
     erl_sync(&mut b);
-    let mut lowest = [a_name.clone(), b_name.clone(), r.clone()];
-    lowest.sort();
-    let winner = lowest[0].clone();
+    registrants.sort();
+    let winner = registrants[0].clone();
     eventually("one split everywhere", || {
         let seen = (erl_whereis(&mut a, "split"), erl_whereis(&mut b, "split"));
         let on_r = global
@@ -623,7 +681,7 @@ fn a_partition_between_beam_nodes_ends_as_otp_says() {
             .then_some(())
             .ok_or(format!("{seen:?} {on_r:?}"))
     });
-    if winner != r {
+    if winner != r && registrants.contains(&r) {
         eventually("the Rust loser was killed", || {
             (!split.is_alive()).then_some(()).ok_or("alive".into())
         });
