@@ -1,5 +1,8 @@
-//! One established connection: a reader task (frames, ticks, decoding, routing), a writer task
-//! (batched writes, ticks every net_ticktime/4), and the handle the rest of the node sends with.
+//! One established connection: a reader task (frames, ticks, decoding, routing), the sending side
+//! (senders encode into the connection's output buffer; large batches are written by the sender
+//! itself, the rest by a writer task that also ticks every net_ticktime/4), and the handle the
+//! rest of the node sends with. Nothing here blocks: writes from senders never wait for the
+//! socket, and a write that must wait does so in the writer task, which a stop always ends.
 
 use super::PeerCounters;
 use crate::node::NodeInner;
@@ -9,17 +12,66 @@ use distproto::dist::{DistLimits, DistReceiver, DistSender};
 use distproto::framing::{split32, Frame, TICK};
 use distproto::handshake::Established;
 use distproto::term::Term;
-use std::sync::Arc;
+use std::io;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{watch, Notify};
 use tracing::{debug, info, warn, Instrument};
 
-enum Outgoing {
-    Message(ControlMessage, Option<Term>),
-    Close(String),
+/// A sender writes the output buffer itself once it holds this many bytes and the writer task
+/// is not writing: one system call for many messages, without waiting for the writer task.
+const DIRECT_WRITE_BYTES: usize = 64 * 1024;
+
+/// What is waiting to go out on the socket, and who is writing it. Guarded by `Shared::out`.
+struct Out {
+    /// Encoded frames; `buf[start..]` is not yet written.
+    buf: Vec<u8>,
+    start: usize,
+    /// Messages encoded since the counters were last updated.
+    messages: u64,
+    sender: DistSender,
+    /// `None` once the connection is closing or down: nothing more is queued.
+    socket: Option<Arc<OwnedWriteHalf>>,
+    /// The writer task has taken bytes out of `buf` and is writing them: nobody else writes.
+    writing: bool,
+    /// The writer task has been woken and will look at `buf`.
+    flush_requested: bool,
+    /// Something was written since the writer's last tick check.
+    wrote_since_tick: bool,
+    /// `close` was called with this reason: the writer flushes, then ends the connection.
+    closing: Option<String>,
+}
+
+impl Out {
+    fn pending(&self) -> &[u8] {
+        &self.buf[self.start..]
+    }
+
+    /// Marks `n` pending bytes as written.
+    fn advance(&mut self, n: usize) {
+        self.start += n;
+        if self.start >= self.buf.len() {
+            self.buf.clear();
+            self.start = 0;
+        }
+    }
+}
+
+struct Shared {
+    out: Mutex<Out>,
+    /// Wakes the writer task (flush requested, or closing).
+    wake: Notify,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Out> {
+        self.out
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 /// How the rest of the node reaches one connected peer. Cheap to clone.
@@ -28,18 +80,66 @@ pub(crate) struct LinkHandle {
     pub id: u64,
     pub peer: Arc<Established>,
     pub counters: Arc<PeerCounters>,
-    tx: mpsc::UnboundedSender<Outgoing>,
+    shared: Arc<Shared>,
 }
 
 impl LinkHandle {
-    /// Queues a message for the writer; `false` if the connection is gone.
+    /// Encodes a message into the connection's output; `false` if the connection is gone. Never
+    /// waits: the bytes go out from here when a batch is large enough and the socket takes
+    /// them, otherwise the writer task sends them.
     pub fn send(&self, control: ControlMessage, payload: Option<Term>) -> bool {
-        self.tx.send(Outgoing::Message(control, payload)).is_ok()
+        let mut out = self.shared.lock();
+        let out = &mut *out;
+        if out.socket.is_none() || out.closing.is_some() {
+            return false;
+        }
+        match out.sender.encode(&control, payload.as_ref(), &mut out.buf) {
+            Ok(()) => out.messages += 1,
+            Err(e) => {
+                debug!(error = %e, op = control.op(), "message not sent: cannot encode");
+                return true;
+            }
+        }
+        if !out.writing && out.pending().len() >= DIRECT_WRITE_BYTES {
+            self.write_now(out);
+        }
+        if !out.pending().is_empty() && !out.flush_requested {
+            out.flush_requested = true;
+            self.shared.wake.notify_one();
+        }
+        true
     }
 
-    /// Closes the connection; nodedown follows with `reason`.
+    /// Writes as much of the pending output as the socket takes without waiting.
+    fn write_now(&self, out: &mut Out) {
+        let Some(socket) = out.socket.clone() else {
+            return;
+        };
+        while !out.pending().is_empty() {
+            match socket.try_write(out.pending()) {
+                Ok(n) if n > 0 => {
+                    out.advance(n);
+                    self.counters.wrote(n);
+                    out.wrote_since_tick = true;
+                }
+                // A write error (or a zero write) is for the writer task to find and report.
+                _ => break,
+            }
+        }
+        if out.messages > 0 {
+            self.counters.messages_out(out.messages);
+            out.messages = 0;
+        }
+    }
+
+    /// Closes the connection once what is queued is written; nodedown follows with `reason`.
     pub fn close(&self, reason: &str) {
-        let _ = self.tx.send(Outgoing::Close(reason.to_string()));
+        let mut out = self.shared.lock();
+        if out.closing.is_none() {
+            out.closing = Some(reason.to_string());
+        }
+        drop(out);
+        self.shared.wake.notify_one();
     }
 }
 
@@ -52,23 +152,34 @@ pub(crate) fn spawn_link(
     id: u64,
 ) -> LinkHandle {
     let _ = stream.set_nodelay(true);
-    let (tx, rx) = mpsc::unbounded_channel();
+    let (read_half, write_half) = stream.into_split();
+    let socket = Arc::new(write_half);
     let handle = LinkHandle {
         id,
-        peer: Arc::new(peer),
         counters: Arc::new(PeerCounters::default()),
-        tx,
+        shared: Arc::new(Shared {
+            out: Mutex::new(Out {
+                buf: Vec::with_capacity(64 * 1024),
+                start: 0,
+                messages: 0,
+                sender: DistSender::new(peer.flags),
+                socket: Some(socket.clone()),
+                writing: false,
+                flush_requested: false,
+                wrote_since_tick: false,
+                closing: None,
+            }),
+            wake: Notify::new(),
+        }),
+        peer: Arc::new(peer),
     };
-    let (read_half, write_half) = stream.into_split();
     let (stop_tx, stop_rx) = watch::channel(None::<String>);
     let span = tracing::info_span!("peer", node = %handle.peer.peer_name);
     let ticktime = node.config.net_ticktime;
     let writer = tokio::spawn(
         write_loop(
-            write_half,
-            rx,
-            DistSender::new(handle.peer.flags),
-            handle.counters.clone(),
+            handle.clone(),
+            socket,
             ticktime / 4,
             stop_tx.clone(),
             stop_rx.clone(),
@@ -80,6 +191,7 @@ pub(crate) fn spawn_link(
         async move {
             let reason = read_loop(&node, &reader_handle, read_half, leftover, stop_rx).await;
             let _ = stop_tx.send(Some(reason.clone()));
+            // The writer ends at the stop (a write waiting for a stalled peer included).
             let _ = writer.await;
             info!(%reason, "connection down");
             node.link_down(&reader_handle, &reason);
@@ -146,79 +258,107 @@ async fn read_loop(
     }
 }
 
+/// Writes all of `bytes`, waiting for the socket as needed.
+async fn write_all(socket: &OwnedWriteHalf, mut bytes: &[u8]) -> io::Result<()> {
+    while !bytes.is_empty() {
+        match socket.try_write(bytes) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => bytes = &bytes[n..],
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => socket.writable().await?,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// What woke the writer task.
+enum Wakeup {
+    Flush,
+    Tick,
+}
+
+/// The writer task: writes what senders left in the output buffer, ticks when the connection
+/// was otherwise silent for a tick period, and closes the connection on `close`. It ends at the
+/// stop signal even while waiting for the socket; the output side is then marked gone.
 async fn write_loop(
-    mut write: OwnedWriteHalf,
-    mut rx: mpsc::UnboundedReceiver<Outgoing>,
-    mut sender: DistSender,
-    counters: Arc<PeerCounters>,
+    link: LinkHandle,
+    socket: Arc<OwnedWriteHalf>,
     tick_every: Duration,
     stop_tx: watch::Sender<Option<String>>,
     mut stop: watch::Receiver<Option<String>>,
 ) {
-    let mut out = Vec::with_capacity(64 * 1024);
+    let reason = tokio::select! {
+        reason = write_until_error(&link, &socket, tick_every) => Some(reason),
+        _ = stop.changed() => None,
+    };
+    {
+        let mut out = link.shared.lock();
+        out.socket = None;
+        out.buf = Vec::new();
+        out.start = 0;
+    }
+    if let Some(reason) = reason {
+        let _ = stop_tx.send(Some(reason));
+    }
+}
+
+/// The writer's work until the connection must end; returns the reason.
+async fn write_until_error(
+    link: &LinkHandle,
+    socket: &OwnedWriteHalf,
+    tick_every: Duration,
+) -> String {
     let mut ticker = tokio::time::interval(tick_every.max(Duration::from_millis(10)));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut wrote_since_tick = false;
+    let mut spare: Vec<u8> = Vec::with_capacity(64 * 1024);
     loop {
-        let first = tokio::select! {
-            item = rx.recv() => item,
-            _ = ticker.tick() => {
-                if !wrote_since_tick {
-                    if write.write_all(&TICK).await.is_err() {
-                        let _ = stop_tx.send(Some("write error".into()));
-                        return;
-                    }
-                    counters.tick_out();
-                    counters.wrote(TICK.len());
-                }
-                wrote_since_tick = false;
-                continue;
-            }
-            _ = stop.changed() => return,
+        let wakeup = tokio::select! {
+            _ = link.shared.wake.notified() => Wakeup::Flush,
+            _ = ticker.tick() => Wakeup::Tick,
         };
-        // Batch: everything already queued goes out in one write.
-        let mut item = first;
-        let mut messages = 0u64;
-        out.clear();
+        if let Wakeup::Tick = wakeup {
+            let mut out = link.shared.lock();
+            if !out.wrote_since_tick && out.pending().is_empty() && !out.writing {
+                out.buf.extend_from_slice(&TICK);
+                link.counters.tick_out();
+            }
+            out.wrote_since_tick = false;
+        }
+        // Write until the buffer is empty, taking it out of the lock for each write.
         loop {
-            match item {
-                None => return,
-                Some(Outgoing::Close(reason)) => {
-                    if !out.is_empty() {
-                        let _ = write.write_all(&out).await;
+            let (start, messages) = {
+                let mut out = link.shared.lock();
+                out.flush_requested = false;
+                if out.pending().is_empty() {
+                    out.writing = false;
+                    if let Some(reason) = out.closing.clone() {
+                        return reason;
                     }
-                    let _ = stop_tx.send(Some(reason));
-                    return;
+                    break;
                 }
-                Some(Outgoing::Message(control, payload)) => {
-                    match sender.encode(&control, payload.as_ref(), &mut out) {
-                        Ok(()) => messages += 1,
-                        Err(e) => {
-                            debug!(error = %e, op = control.op(), "message not sent: cannot encode")
-                        }
-                    }
+                let start = out.start;
+                spare.clear();
+                std::mem::swap(&mut out.buf, &mut spare);
+                out.start = 0;
+                out.writing = true;
+                (start, std::mem::take(&mut out.messages))
+            };
+            if let Err(e) = write_all(socket, &spare[start..]).await {
+                return format!("write error: {e}");
+            }
+            link.counters.wrote(spare.len() - start);
+            link.counters.messages_out(messages);
+            {
+                let mut out = link.shared.lock();
+                out.writing = false;
+                // A tick alone does not count as traffic for the next tick decision.
+                if spare[start..] != TICK {
+                    out.wrote_since_tick = true;
                 }
             }
-            if out.len() >= 1 << 20 {
-                break;
+            if spare.capacity() > 4 << 20 {
+                spare = Vec::with_capacity(64 * 1024);
             }
-            match rx.try_recv() {
-                Ok(next) => item = Some(next),
-                Err(_) => break,
-            }
-        }
-        if out.is_empty() {
-            continue;
-        }
-        if let Err(e) = write.write_all(&out).await {
-            let _ = stop_tx.send(Some(format!("write error: {e}")));
-            return;
-        }
-        wrote_since_tick = true;
-        counters.wrote(out.len());
-        counters.messages_out(messages);
-        if out.capacity() > 4 << 20 {
-            out = Vec::with_capacity(64 * 1024);
         }
     }
 }
