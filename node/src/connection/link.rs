@@ -4,11 +4,12 @@
 //! rest of the node sends with. Nothing here blocks: writes from senders never wait for the
 //! socket, and a write that must wait does so in the writer task, which a stop always ends.
 
+use super::encoder::FrameEncoder;
 use super::PeerCounters;
 use crate::node::NodeInner;
 use bytes::BytesMut;
 use distproto::control::ControlMessage;
-use distproto::dist::{DistLimits, DistReceiver, DistSender};
+use distproto::dist::{DistLimits, DistReceiver};
 use distproto::framing::{split32, Frame, TICK};
 use distproto::handshake::Established;
 use distproto::term::Term;
@@ -32,7 +33,7 @@ struct Out {
     start: usize,
     /// Messages encoded since the counters were last updated.
     messages: u64,
-    sender: DistSender,
+    sender: FrameEncoder,
     /// `None` once the connection is closing or down: nothing more is queued.
     socket: Option<Arc<OwnedWriteHalf>>,
     /// The writer task has taken bytes out of `buf` and is writing them: nobody else writes.
@@ -162,7 +163,7 @@ pub(crate) fn spawn_link(
                 buf: Vec::with_capacity(64 * 1024),
                 start: 0,
                 messages: 0,
-                sender: DistSender::new(peer.flags),
+                sender: FrameEncoder::new(peer.flags),
                 socket: Some(socket.clone()),
                 writing: false,
                 flush_requested: false,

@@ -1,0 +1,473 @@
+//! The sending half of a connection's message layer, tuned for the hot path: the control tuples
+//! of sends (SEND, REG_SEND, SEND_SENDER, ALIAS_SEND) are written straight to bytes without
+//! building a `Term`, and the atoms of one message are collected in a short list instead of a
+//! hash map. The bytes are exactly what distproto's `DistSender` writes (a test checks it);
+//! connections without a distribution header (pass-through) use `DistSender` itself.
+
+use distproto::control::ControlMessage;
+use distproto::dist::{DistError, DistSender, ATOM_CACHE_SIZE, DEFAULT_FRAGMENT_SIZE};
+use distproto::etf::{encode_term_with_atom_cache, tag, AtomCacheRefs, EncodeOptions};
+use distproto::handshake::DistFlags;
+use distproto::term::{Atom, Pid, Term};
+
+/// Packet tags after the 4-byte length.
+const VERSION: u8 = 131;
+const HEADER: u8 = 68;
+const FRAGMENT_FIRST: u8 = 69;
+const FRAGMENT_CONT: u8 = 70;
+
+/// Most atoms one message may list in its header (OTP's limit).
+const MAX_REFS: usize = 255;
+
+pub(crate) struct FrameEncoder {
+    mode: Mode,
+}
+
+enum Mode {
+    /// No distribution header negotiated: distproto's sender does pass-through packets.
+    PassThrough(DistSender),
+    Headers(HeaderEncoder),
+}
+
+struct HeaderEncoder {
+    fragments: bool,
+    cache: OutCache,
+    atoms: MessageAtoms,
+    fragment_size: usize,
+    next_sequence: u64,
+    body: Vec<u8>,
+    /// `''`, which SEND and REG_SEND carry.
+    empty: Atom,
+    /// The cache slots of the atoms of the message being written (reused).
+    slots: Vec<OutSlot>,
+}
+
+impl FrameEncoder {
+    /// An encoder for a connection that negotiated `flags`.
+    pub fn new(flags: DistFlags) -> FrameEncoder {
+        let headers =
+            flags.contains(DistFlags::DIST_HDR_ATOM_CACHE) || flags.contains(DistFlags::FRAGMENTS);
+        let mode = if headers {
+            Mode::Headers(HeaderEncoder {
+                fragments: flags.contains(DistFlags::FRAGMENTS),
+                cache: OutCache::default(),
+                atoms: MessageAtoms {
+                    enabled: flags.contains(DistFlags::DIST_HDR_ATOM_CACHE),
+                    list: Vec::new(),
+                },
+                fragment_size: DEFAULT_FRAGMENT_SIZE,
+                next_sequence: 1,
+                body: Vec::new(),
+                empty: Atom::new("").expect("the empty atom is an atom"),
+                slots: Vec::new(),
+            })
+        } else {
+            Mode::PassThrough(DistSender::new(flags))
+        };
+        FrameEncoder { mode }
+    }
+
+    /// Sets the payload bytes per fragment (at least 1).
+    #[cfg(test)]
+    fn with_fragment_size(mut self, size: usize) -> FrameEncoder {
+        self.mode = match self.mode {
+            Mode::PassThrough(sender) => Mode::PassThrough(sender.with_fragment_size(size)),
+            Mode::Headers(mut h) => {
+                h.fragment_size = size.max(1);
+                Mode::Headers(h)
+            }
+        };
+        self
+    }
+
+    /// Appends the framed packet(s) for one message to `out`. On error `out` is unchanged.
+    pub fn encode(
+        &mut self,
+        control: &ControlMessage,
+        payload: Option<&Term>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), DistError> {
+        match &mut self.mode {
+            Mode::PassThrough(sender) => sender.encode(control, payload, out),
+            Mode::Headers(encoder) => encoder.encode(control, payload, out),
+        }
+    }
+}
+
+impl HeaderEncoder {
+    fn encode(
+        &mut self,
+        control: &ControlMessage,
+        payload: Option<&Term>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), DistError> {
+        let options = EncodeOptions::OTP26;
+        let mut body = std::mem::take(&mut self.body);
+        body.clear();
+        self.atoms.list.clear();
+        let encoded = self.encode_control(control, &mut body).and_then(|()| {
+            let control_len = body.len();
+            if let Some(payload) = payload {
+                encode_term_with_atom_cache(payload, &mut body, &options, &mut self.atoms)?;
+            }
+            Ok(control_len)
+        });
+        let result = match encoded {
+            Ok(control_len) => {
+                let start = out.len();
+                let result = if self.fragments && body.len() - control_len > self.fragment_size {
+                    self.fragmented(&body, control_len, out)
+                } else {
+                    let frame = begin_frame(out);
+                    out.extend_from_slice(&[VERSION, HEADER]);
+                    self.write_header(out);
+                    out.extend_from_slice(&body);
+                    end_frame(out, frame)
+                };
+                if result.is_err() {
+                    out.truncate(start);
+                }
+                result
+            }
+            Err(e) => Err(e.into()),
+        };
+        self.body = body;
+        result
+    }
+
+    /// The control tuple, written directly for the sends; other ops go through their `Term`.
+    fn encode_control(
+        &mut self,
+        control: &ControlMessage,
+        body: &mut Vec<u8>,
+    ) -> Result<(), distproto::etf::EncodeError> {
+        use ControlMessage::*;
+        let op = control.op();
+        match control {
+            Send { to } => {
+                body.extend_from_slice(&[tag::SMALL_TUPLE_EXT, 3, tag::SMALL_INTEGER_EXT, op]);
+                self.atom(&self.empty.clone(), body);
+                self.pid(to, body);
+            }
+            RegSend { from, to_name } => {
+                body.extend_from_slice(&[tag::SMALL_TUPLE_EXT, 4, tag::SMALL_INTEGER_EXT, op]);
+                self.pid(from, body);
+                self.atom(&self.empty.clone(), body);
+                self.atom(to_name, body);
+            }
+            SendSender { from, to } => {
+                body.extend_from_slice(&[tag::SMALL_TUPLE_EXT, 3, tag::SMALL_INTEGER_EXT, op]);
+                self.pid(from, body);
+                self.pid(to, body);
+            }
+            other => {
+                return encode_term_with_atom_cache(
+                    &other.to_term(),
+                    body,
+                    &EncodeOptions::OTP26,
+                    &mut self.atoms,
+                )
+            }
+        }
+        Ok(())
+    }
+
+    /// An atom as EncodeOptions::OTP26 writes it: a cache reference when the header lists it.
+    fn atom(&mut self, atom: &Atom, body: &mut Vec<u8>) {
+        if let Some(index) = self.atoms.index_of(atom) {
+            body.extend_from_slice(&[tag::ATOM_CACHE_REF, index]);
+            return;
+        }
+        let text = atom.as_bytes();
+        match u8::try_from(text.len()) {
+            Ok(n) => body.extend_from_slice(&[tag::SMALL_ATOM_UTF8_EXT, n]),
+            Err(_) => {
+                body.push(tag::ATOM_UTF8_EXT);
+                body.extend_from_slice(&(text.len() as u16).to_be_bytes());
+            }
+        }
+        body.extend_from_slice(text);
+    }
+
+    fn pid(&mut self, pid: &Pid, body: &mut Vec<u8>) {
+        body.push(tag::NEW_PID_EXT);
+        self.atom(&pid.node, body);
+        body.extend_from_slice(&pid.id.to_be_bytes());
+        body.extend_from_slice(&pid.serial.to_be_bytes());
+        body.extend_from_slice(&pid.creation.to_be_bytes());
+    }
+
+    /// The distribution header for the atoms this message listed. Only now, with both terms
+    /// encoded, is our side of the cache told what the peer will hold after reading it.
+    fn write_header(&mut self, out: &mut Vec<u8>) {
+        let atoms = &self.atoms.list;
+        let count = atoms.len();
+        out.push(count as u8);
+        if count == 0 {
+            return;
+        }
+        let slots = &mut self.slots;
+        slots.clear();
+        slots.extend(atoms.iter().map(|atom| self.cache.slot_for(atom)));
+        let long_atoms = slots
+            .iter()
+            .zip(atoms)
+            .any(|(slot, atom)| matches!(slot, OutSlot::New(_)) && atom.as_bytes().len() > 255);
+        let flags_at = out.len();
+        out.resize(flags_at + count / 2 + 1, 0);
+        let mut set_nibble = |k: usize, value: u8| out[flags_at + k / 2] |= value << (4 * (k % 2));
+        for (k, slot) in slots.iter().enumerate() {
+            let (slot, new) = match *slot {
+                OutSlot::Cached(slot) => (slot, 0),
+                OutSlot::New(slot) => (slot, 0x08),
+            };
+            set_nibble(k, new | (slot / 256) as u8);
+        }
+        if long_atoms {
+            set_nibble(count, 1);
+        }
+        for (slot, atom) in slots.iter().zip(atoms) {
+            match *slot {
+                OutSlot::Cached(slot) => out.push((slot % 256) as u8),
+                OutSlot::New(slot) => {
+                    out.push((slot % 256) as u8);
+                    let text = atom.as_bytes();
+                    if long_atoms {
+                        out.extend_from_slice(&(text.len() as u16).to_be_bytes());
+                    } else {
+                        out.push(text.len() as u8);
+                    }
+                    out.extend_from_slice(text);
+                }
+            }
+        }
+    }
+
+    /// The control term and the first `fragment_size` payload bytes go in the first fragment.
+    fn fragmented(
+        &mut self,
+        body: &[u8],
+        control_len: usize,
+        out: &mut Vec<u8>,
+    ) -> Result<(), DistError> {
+        let chunks: Vec<&[u8]> = body[control_len..].chunks(self.fragment_size).collect();
+        let count = chunks.len() as u64;
+        let sequence = self.next_sequence;
+        self.next_sequence += 1;
+        for (i, chunk) in chunks.iter().enumerate() {
+            let fragment_id = count - i as u64;
+            let frame = begin_frame(out);
+            if i == 0 {
+                out.extend_from_slice(&[VERSION, FRAGMENT_FIRST]);
+                out.extend_from_slice(&sequence.to_be_bytes());
+                out.extend_from_slice(&fragment_id.to_be_bytes());
+                self.write_header(out);
+                out.extend_from_slice(&body[..control_len]);
+            } else {
+                out.extend_from_slice(&[VERSION, FRAGMENT_CONT]);
+                out.extend_from_slice(&sequence.to_be_bytes());
+                out.extend_from_slice(&fragment_id.to_be_bytes());
+            }
+            out.extend_from_slice(chunk);
+            end_frame(out, frame)?;
+        }
+        Ok(())
+    }
+}
+
+/// What we have told the peer to cache: distproto's `OutAtomCache` (same slots, same hash),
+/// kept here because its slot type is not exported.
+struct OutCache {
+    slots: Vec<Option<Atom>>,
+}
+
+impl Default for OutCache {
+    fn default() -> Self {
+        OutCache {
+            slots: vec![None; ATOM_CACHE_SIZE],
+        }
+    }
+}
+
+/// Where an atom of an outgoing message goes in the cache.
+#[derive(Clone, Copy)]
+enum OutSlot {
+    /// The peer already has it in this slot.
+    Cached(usize),
+    /// Put it in this slot (replacing whatever was there).
+    New(usize),
+}
+
+impl OutCache {
+    /// The slot for `atom`: its hash picks one; if that slot holds the atom already it is reused.
+    fn slot_for(&mut self, atom: &Atom) -> OutSlot {
+        let slot = slot_hash(atom.as_bytes());
+        match self.slots.get_mut(slot) {
+            Some(Some(cached)) if cached == atom => OutSlot::Cached(slot),
+            Some(entry) => {
+                *entry = Some(atom.clone());
+                OutSlot::New(slot)
+            }
+            None => OutSlot::New(slot),
+        }
+    }
+}
+
+/// FNV-1a of the atom text, folded to a slot number (as distproto's cache does).
+fn slot_hash(text: &[u8]) -> usize {
+    let mut hash: u32 = 0x811c_9dc5;
+    for &byte in text {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    hash as usize % ATOM_CACHE_SIZE
+}
+
+/// Reserves the 4-byte length; returns where it is.
+fn begin_frame(out: &mut Vec<u8>) -> usize {
+    let at = out.len();
+    out.extend_from_slice(&[0; 4]);
+    at
+}
+
+fn end_frame(out: &mut [u8], at: usize) -> Result<(), DistError> {
+    let len = out.len() - at - 4;
+    let len32 = u32::try_from(len).map_err(|_| DistError::MessageTooLarge {
+        size: len,
+        limit: u32::MAX as usize,
+    })?;
+    out[at..at + 4].copy_from_slice(&len32.to_be_bytes());
+    Ok(())
+}
+
+/// The atoms one message refers to through the header, in header order (at most 255). Messages
+/// name few atoms, so a list searched from the start beats hashing each one.
+struct MessageAtoms {
+    enabled: bool,
+    list: Vec<Atom>,
+}
+
+impl AtomCacheRefs for MessageAtoms {
+    fn index_of(&mut self, atom: &Atom) -> Option<u8> {
+        if !self.enabled {
+            return None;
+        }
+        if let Some(i) = self.list.iter().position(|a| a == atom) {
+            return Some(i as u8);
+        }
+        let i = u8::try_from(self.list.len())
+            .ok()
+            .filter(|&i| usize::from(i) < MAX_REFS)?;
+        self.list.push(atom.clone());
+        Some(i)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use distproto::term::Reference;
+
+    fn pid(node: &str, id: u32) -> Pid {
+        Pid {
+            node: Atom::new(node).unwrap(),
+            id,
+            serial: 1,
+            creation: 7,
+        }
+    }
+
+    fn messages() -> Vec<(ControlMessage, Option<Term>)> {
+        let a = pid("a@localhost", 40);
+        let b = pid("b_with_a_long_node_name_for_the_heap@localhost", 41);
+        let payload = Term::tuple(vec![
+            Term::atom("msg"),
+            Term::from(12345i64),
+            Term::binary(b"payload".to_vec()),
+            Term::Pid(a.clone()),
+        ]);
+        let many_atoms = Term::list((0..300).map(|i| Term::atom(&format!("atom_{i}"))).collect());
+        let long = Term::atom(&"x".repeat(250).replace('x', "é"));
+        let big = Term::binary(vec![7u8; 200_000]);
+        let alias = Reference {
+            node: b.node.clone(),
+            creation: 7,
+            ids: vec![1, 2, 3],
+        };
+        vec![
+            (
+                ControlMessage::Send { to: b.clone() },
+                Some(payload.clone()),
+            ),
+            (
+                ControlMessage::RegSend {
+                    from: a.clone(),
+                    to_name: Atom::new("sink").unwrap(),
+                },
+                Some(payload.clone()),
+            ),
+            (
+                ControlMessage::SendSender {
+                    from: a.clone(),
+                    to: b.clone(),
+                },
+                Some(payload.clone()),
+            ),
+            (
+                ControlMessage::RegSend {
+                    from: a.clone(),
+                    to_name: Atom::new("sink").unwrap(),
+                },
+                Some(payload.clone()),
+            ),
+            (
+                ControlMessage::Link {
+                    from: a.clone(),
+                    to: b.clone(),
+                },
+                None,
+            ),
+            (
+                ControlMessage::AliasSend {
+                    from: a.clone(),
+                    alias,
+                },
+                Some(many_atoms),
+            ),
+            (ControlMessage::Send { to: a.clone() }, Some(long)),
+            (ControlMessage::Send { to: b.clone() }, Some(big)),
+            (ControlMessage::Send { to: b.clone() }, Some(payload)),
+        ]
+    }
+
+    fn same_bytes_as_dist_sender(flags: DistFlags, fragment_size: usize) {
+        let mut ours = FrameEncoder::new(flags).with_fragment_size(fragment_size);
+        let mut theirs = DistSender::new(flags).with_fragment_size(fragment_size);
+        for (control, payload) in messages() {
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            ours.encode(&control, payload.as_ref(), &mut a).unwrap();
+            theirs.encode(&control, payload.as_ref(), &mut b).unwrap();
+            assert_eq!(a, b, "op {}", control.op());
+        }
+    }
+
+    #[test]
+    fn writes_what_dist_sender_writes() {
+        same_bytes_as_dist_sender(DistFlags::OTP_DEFAULT, DEFAULT_FRAGMENT_SIZE);
+        same_bytes_as_dist_sender(DistFlags::OTP_DEFAULT, 1000);
+        same_bytes_as_dist_sender(
+            DistFlags::OTP_DEFAULT.difference(DistFlags::DIST_HDR_ATOM_CACHE),
+            DEFAULT_FRAGMENT_SIZE,
+        );
+        same_bytes_as_dist_sender(
+            DistFlags::OTP_DEFAULT.difference(DistFlags::FRAGMENTS),
+            DEFAULT_FRAGMENT_SIZE,
+        );
+        same_bytes_as_dist_sender(
+            DistFlags::OTP_DEFAULT
+                .difference(DistFlags::FRAGMENTS)
+                .difference(DistFlags::DIST_HDR_ATOM_CACHE),
+            DEFAULT_FRAGMENT_SIZE,
+        );
+    }
+}
