@@ -4,12 +4,13 @@
 //! rest of the node sends with. Nothing here blocks: writes from senders never wait for the
 //! socket, and a write that must wait does so in the writer task, which a stop always ends.
 
+use super::decoder::FrameDecoder;
 use super::encoder::FrameEncoder;
 use super::PeerCounters;
 use crate::node::NodeInner;
 use bytes::BytesMut;
 use distproto::control::ControlMessage;
-use distproto::dist::{DistLimits, DistReceiver};
+use distproto::dist::DistLimits;
 use distproto::framing::{split32, Frame, TICK};
 use distproto::handshake::Established;
 use distproto::term::Term;
@@ -210,7 +211,7 @@ async fn read_loop(
     mut buf: BytesMut,
     mut stop: watch::Receiver<Option<String>>,
 ) -> String {
-    let mut receiver = DistReceiver::new(link.peer.flags, DistLimits::default());
+    let mut receiver = FrameDecoder::new(link.peer.flags, DistLimits::default());
     let ticktime = node.config.net_ticktime;
     let max_packet = node.config.max_packet;
     loop {

@@ -2,6 +2,7 @@
 //! ticks, counters) and the manager that keeps one connection per peer and reports nodeup/nodedown.
 
 mod counters;
+mod decoder;
 mod encoder;
 mod handshake;
 mod link;

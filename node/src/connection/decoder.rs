@@ -1,0 +1,448 @@
+//! The receiving half of a connection's message layer, tuned for the hot path: the control tuples
+//! of sends (SEND, REG_SEND, SEND_SENDER) whose atoms come by cache reference are read straight
+//! from the bytes, without building a `Term` first; every other control message, and any send
+//! in another shape, goes through distproto's decoder and `ControlMessage::from_term`, so what
+//! is accepted and refused is what distproto's `DistReceiver` accepts and refuses (a test feeds
+//! both the same packets). Connections without a distribution header use `DistReceiver` itself.
+
+use bytes::Bytes;
+use distproto::control::ControlMessage;
+use distproto::dist::{DistError, DistLimits, DistMessage, DistReceiver, InAtomCache, Reassembler};
+use distproto::etf::{decode_term_bytes_at, tag, DecodeOptions};
+use distproto::handshake::DistFlags;
+use distproto::term::{Atom, Pid};
+
+/// Packet tags after the 4-byte length.
+const VERSION: u8 = 131;
+const HEADER: u8 = 68;
+const FRAGMENT_FIRST: u8 = 69;
+const FRAGMENT_CONT: u8 = 70;
+const PASS_THROUGH: u8 = 112;
+
+pub(crate) struct FrameDecoder {
+    mode: Mode,
+}
+
+enum Mode {
+    PassThrough(DistReceiver),
+    Headers(HeaderDecoder),
+}
+
+struct HeaderDecoder {
+    cache: InAtomCache,
+    fragments: Reassembler,
+    limits: DistLimits,
+    /// The atoms the current packet's header lists (reused from packet to packet).
+    atoms: Vec<Atom>,
+}
+
+impl FrameDecoder {
+    /// A decoder for a connection that negotiated `flags`.
+    pub fn new(flags: DistFlags, limits: DistLimits) -> FrameDecoder {
+        let headers =
+            flags.contains(DistFlags::DIST_HDR_ATOM_CACHE) || flags.contains(DistFlags::FRAGMENTS);
+        let mode = if headers {
+            Mode::Headers(HeaderDecoder {
+                cache: InAtomCache::default(),
+                fragments: Reassembler::new(limits.fragments),
+                limits,
+                atoms: Vec::new(),
+            })
+        } else {
+            Mode::PassThrough(DistReceiver::new(flags, limits))
+        };
+        FrameDecoder { mode }
+    }
+
+    /// One packet (without its 4-byte length; ticks never get here). `Ok(None)` when it was a
+    /// fragment of a message not yet complete. `now` is the caller's clock, for fragment expiry.
+    pub fn receive(&mut self, packet: Bytes, now: u64) -> Result<Option<DistMessage>, DistError> {
+        match &mut self.mode {
+            Mode::PassThrough(receiver) => receiver.receive(packet, now),
+            Mode::Headers(decoder) => decoder.receive(packet, now),
+        }
+    }
+}
+
+impl HeaderDecoder {
+    fn receive(&mut self, packet: Bytes, now: u64) -> Result<Option<DistMessage>, DistError> {
+        match (packet.first().copied(), packet.get(1).copied()) {
+            (Some(PASS_THROUGH), _) => Err(DistError::UnexpectedPassThrough),
+            (Some(VERSION), Some(HEADER)) => {
+                let pos = self.read_header(&packet, 2)?;
+                decode(&packet, pos, &self.atoms, &self.limits).map(Some)
+            }
+            (Some(VERSION), Some(FRAGMENT_FIRST)) => {
+                let (sequence, fragments) = (u64_at(&packet, 2)?, u64_at(&packet, 10)?);
+                let pos = self.read_header(&packet, 18)?;
+                let rest = packet.get(pos..).unwrap_or_default();
+                let atoms = self.atoms.clone();
+                match self
+                    .fragments
+                    .first(sequence, fragments, atoms, rest, now)?
+                {
+                    Some((atoms, bytes)) => {
+                        decode(&Bytes::from(bytes), 0, &atoms, &self.limits).map(Some)
+                    }
+                    None => Ok(None),
+                }
+            }
+            (Some(VERSION), Some(FRAGMENT_CONT)) => {
+                let (sequence, fragment) = (u64_at(&packet, 2)?, u64_at(&packet, 10)?);
+                match self.fragments.continuation(
+                    sequence,
+                    fragment,
+                    packet.get(18..).unwrap_or_default(),
+                )? {
+                    Some((atoms, bytes)) => {
+                        decode(&Bytes::from(bytes), 0, &atoms, &self.limits).map(Some)
+                    }
+                    None => Ok(None),
+                }
+            }
+            _ => Err(DistError::BadPacketStart(
+                packet.iter().take(2).copied().collect(),
+            )),
+        }
+    }
+
+    /// Reads the atom-cache header at `pos` (at NumberOfAtomCacheRefs) into `self.atoms`,
+    /// updating the cache with new entries, as distproto's `read_header` does; returns the end.
+    fn read_header(&mut self, buf: &[u8], pos: usize) -> Result<usize, DistError> {
+        self.atoms.clear();
+        let mut r = Reader { buf, pos };
+        let count = usize::from(r.u8()?);
+        if count == 0 {
+            return Ok(r.pos);
+        }
+        let flags = r.take(count / 2 + 1)?;
+        let nibble = |k: usize| (flags[k / 2] >> (4 * (k % 2))) & 0x0f;
+        let long_atoms = nibble(count) & 1 == 1;
+        for k in 0..count {
+            let segment = usize::from(nibble(k) & 0x07);
+            let is_new = nibble(k) & 0x08 != 0;
+            let slot = segment * 256 + usize::from(r.u8()?);
+            if is_new {
+                let len = if long_atoms {
+                    usize::from(r.u16()?)
+                } else {
+                    usize::from(r.u8()?)
+                };
+                let text = std::str::from_utf8(r.take(len)?)
+                    .map_err(|_| DistError::BadHeader("cached atom is not UTF-8"))?;
+                let atom = Atom::new(text).ok_or(DistError::BadHeader(
+                    "cached atom longer than 255 characters",
+                ))?;
+                self.cache.set(slot, atom.clone());
+                self.atoms.push(atom);
+            } else {
+                self.atoms.push(
+                    self.cache
+                        .get(slot)
+                        .cloned()
+                        .ok_or(DistError::EmptyCacheSlot(slot))?,
+                );
+            }
+        }
+        Ok(r.pos)
+    }
+}
+
+/// Control term then payload term, both without 131, starting at `pos`.
+fn decode(
+    bytes: &Bytes,
+    pos: usize,
+    atoms: &Vec<Atom>,
+    limits: &DistLimits,
+) -> Result<DistMessage, DistError> {
+    let options = DecodeOptions {
+        max_depth: limits.max_depth,
+        max_size: limits.fragments.max_message_size,
+        atom_cache: Some(atoms),
+    };
+    let (control, pos) = match fast_control(bytes, pos, atoms) {
+        Some(found) => found,
+        None => {
+            let (control, pos) = decode_term_bytes_at(bytes, pos, &options)?;
+            (ControlMessage::from_term(&control)?, pos)
+        }
+    };
+    let payload = if control.has_payload() {
+        if pos >= bytes.len() {
+            return Err(DistError::MissingPayload(control.op()));
+        }
+        Some(decode_term_bytes_at(bytes, pos, &options)?.0)
+    } else {
+        None
+    };
+    Ok(DistMessage { control, payload })
+}
+
+/// SEND `{2, '', To}`, REG_SEND `{6, From, '', ToName}` and SEND_SENDER `{22, From, To}` with
+/// their atoms as cache references, read in place; `None` for anything else (the caller then
+/// decodes the general way, which also reports what is wrong with a malformed tuple).
+fn fast_control(bytes: &[u8], pos: usize, atoms: &[Atom]) -> Option<(ControlMessage, usize)> {
+    let mut r = Fast { bytes, pos, atoms };
+    let [tuple, arity, int, op] = r.take::<4>()?;
+    if tuple != tag::SMALL_TUPLE_EXT || int != tag::SMALL_INTEGER_EXT {
+        return None;
+    }
+    let control = match (op, arity) {
+        (2, 3) => {
+            r.any_atom()?;
+            ControlMessage::Send { to: r.pid()? }
+        }
+        (6, 4) => {
+            let from = r.pid()?;
+            r.any_atom()?;
+            ControlMessage::RegSend {
+                from,
+                to_name: r.atom()?,
+            }
+        }
+        (22, 3) => ControlMessage::SendSender {
+            from: r.pid()?,
+            to: r.pid()?,
+        },
+        _ => return None,
+    };
+    Some((control, r.pos))
+}
+
+/// A cursor for `fast_control`: every read is checked; `None` means "not the fast shape".
+struct Fast<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    atoms: &'a [Atom],
+}
+
+impl Fast<'_> {
+    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let bytes: [u8; N] = self.bytes.get(self.pos..self.pos + N)?.try_into().ok()?;
+        self.pos += N;
+        Some(bytes)
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        self.take::<4>().map(u32::from_be_bytes)
+    }
+
+    /// An atom by cache reference.
+    fn atom(&mut self) -> Option<Atom> {
+        let [tag, index] = self.take::<2>()?;
+        if tag != tag::ATOM_CACHE_REF {
+            return None;
+        }
+        self.atoms.get(usize::from(index)).cloned()
+    }
+
+    /// An atom whose value is not needed: by cache reference, or the empty atom written out.
+    fn any_atom(&mut self) -> Option<()> {
+        match self.take::<2>()? {
+            [tag::ATOM_CACHE_REF, index] if usize::from(index) < self.atoms.len() => Some(()),
+            [tag::SMALL_ATOM_UTF8_EXT | tag::SMALL_ATOM_EXT, 0] => Some(()),
+            _ => None,
+        }
+    }
+
+    fn pid(&mut self) -> Option<Pid> {
+        let [kind] = self.take::<1>()?;
+        if kind != tag::NEW_PID_EXT && kind != tag::PID_EXT {
+            return None;
+        }
+        let node = self.atom()?;
+        let id = self.u32()?;
+        let serial = self.u32()?;
+        let creation = if kind == tag::PID_EXT {
+            u32::from(self.take::<1>()?[0])
+        } else {
+            self.u32()?
+        };
+        Some(Pid {
+            node,
+            id,
+            serial,
+            creation,
+        })
+    }
+}
+
+struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], DistError> {
+        let slice = self
+            .buf
+            .get(self.pos..self.pos + n)
+            .ok_or(DistError::Truncated(self.pos))?;
+        self.pos += n;
+        Ok(slice)
+    }
+    fn u8(&mut self) -> Result<u8, DistError> {
+        Ok(self.take(1)?[0])
+    }
+    fn u16(&mut self) -> Result<u16, DistError> {
+        let b = self.take(2)?;
+        Ok(u16::from_be_bytes([b[0], b[1]]))
+    }
+}
+
+fn u64_at(packet: &[u8], pos: usize) -> Result<u64, DistError> {
+    let bytes = packet.get(pos..pos + 8).ok_or(DistError::Truncated(pos))?;
+    let mut array = [0u8; 8];
+    array.copy_from_slice(bytes);
+    Ok(u64::from_be_bytes(array))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::connection::encoder::FrameEncoder;
+    use distproto::dist::DistSender;
+    use distproto::term::{Reference, Term};
+
+    fn pid(node: &str, id: u32) -> Pid {
+        Pid {
+            node: Atom::new(node).unwrap(),
+            id,
+            serial: 1,
+            creation: 7,
+        }
+    }
+
+    fn messages() -> Vec<(ControlMessage, Option<Term>)> {
+        let a = pid("a@localhost", 40);
+        let b = pid("b_with_a_long_node_name_for_the_heap@localhost", 41);
+        let payload = Term::tuple(vec![
+            Term::atom("msg"),
+            Term::from(12345i64),
+            Term::binary(b"payload".to_vec()),
+            Term::Pid(a.clone()),
+        ]);
+        let many_atoms = Term::list((0..300).map(|i| Term::atom(&format!("atom_{i}"))).collect());
+        let alias = Reference {
+            node: b.node.clone(),
+            creation: 7,
+            ids: vec![1, 2, 3],
+        };
+        let reg_send = ControlMessage::RegSend {
+            from: a.clone(),
+            to_name: Atom::new("sink").unwrap(),
+        };
+        vec![
+            (
+                ControlMessage::Send { to: b.clone() },
+                Some(payload.clone()),
+            ),
+            (reg_send.clone(), Some(payload.clone())),
+            (
+                ControlMessage::SendSender {
+                    from: a.clone(),
+                    to: b.clone(),
+                },
+                Some(payload.clone()),
+            ),
+            (reg_send.clone(), Some(payload.clone())),
+            (
+                ControlMessage::Link {
+                    from: a.clone(),
+                    to: b.clone(),
+                },
+                None,
+            ),
+            (
+                ControlMessage::AliasSend {
+                    from: a.clone(),
+                    alias,
+                },
+                Some(many_atoms),
+            ),
+            (
+                ControlMessage::Send { to: b.clone() },
+                Some(Term::binary(vec![7u8; 5000])),
+            ),
+            (reg_send, Some(payload)),
+        ]
+    }
+
+    /// Packets (without their 4-byte lengths) for `messages()`, as a connection with `flags`
+    /// would carry them, from both our encoder and distproto's (pass-through included).
+    fn packets(flags: DistFlags) -> Vec<Bytes> {
+        let mut out = Vec::new();
+        let mut ours = FrameEncoder::new(flags);
+        for (control, payload) in messages() {
+            ours.encode(&control, payload.as_ref(), &mut out).unwrap();
+        }
+        let mut theirs = DistSender::new(flags).with_fragment_size(1000);
+        for (control, payload) in messages() {
+            theirs.encode(&control, payload.as_ref(), &mut out).unwrap();
+        }
+        let mut packets = Vec::new();
+        let mut rest = &out[..];
+        while rest.len() >= 4 {
+            let len = u32::from_be_bytes(rest[..4].try_into().unwrap()) as usize;
+            packets.push(Bytes::copy_from_slice(&rest[4..4 + len]));
+            rest = &rest[4 + len..];
+        }
+        packets
+    }
+
+    /// Feeds `packets` to ours and to distproto's receiver; both must give the same results.
+    fn same_results(flags: DistFlags, packets: &[Bytes]) -> usize {
+        let mut ours = FrameDecoder::new(flags, DistLimits::default());
+        let mut theirs = DistReceiver::new(flags, DistLimits::default());
+        let mut decoded = 0;
+        for packet in packets {
+            let a = ours.receive(packet.clone(), 0);
+            let b = theirs.receive(packet.clone(), 0);
+            assert_eq!(format!("{a:?}"), format!("{b:?}"), "packet {packet:?}");
+            if let Ok(Some(_)) = &a {
+                decoded += 1;
+            }
+        }
+        decoded
+    }
+
+    #[test]
+    fn decodes_what_dist_receiver_decodes() {
+        for flags in [
+            DistFlags::OTP_DEFAULT,
+            DistFlags::OTP_DEFAULT.difference(DistFlags::DIST_HDR_ATOM_CACHE),
+            DistFlags::OTP_DEFAULT.difference(DistFlags::FRAGMENTS),
+            DistFlags::OTP_DEFAULT
+                .difference(DistFlags::FRAGMENTS)
+                .difference(DistFlags::DIST_HDR_ATOM_CACHE),
+        ] {
+            let packets = packets(flags);
+            assert_eq!(same_results(flags, &packets), 2 * messages().len());
+        }
+    }
+
+    #[test]
+    fn refuses_what_dist_receiver_refuses() {
+        let flags = DistFlags::OTP_DEFAULT;
+        let packets = packets(flags);
+        // Every packet truncated at every length, and every byte of the small ones changed,
+        // each after the packets before it (so the atom caches hold the same entries).
+        for (i, packet) in packets.iter().enumerate().filter(|(_, p)| p.len() < 400) {
+            let before = &packets[..i];
+            for cut in 0..packet.len() {
+                let mut feed = before.to_vec();
+                feed.push(packet.slice(..cut));
+                same_results(flags, &feed);
+            }
+            for at in 0..packet.len() {
+                for value in [0u8, 1, 2, 6, 22, 82, 88, 103, 104, 119, 255] {
+                    let mut bad = packet.to_vec();
+                    bad[at] = value;
+                    let mut feed = before.to_vec();
+                    feed.push(Bytes::from(bad));
+                    same_results(flags, &feed);
+                }
+            }
+        }
+    }
+}
