@@ -149,6 +149,7 @@ impl HeaderDecoder {
 }
 
 /// Control term then payload term, both without 131, starting at `pos`.
+#[allow(clippy::ptr_arg)] // DecodeOptions holds the atoms as a trait object, which a Vec is
 fn decode(
     bytes: &Bytes,
     pos: usize,

@@ -18,12 +18,20 @@ pub(crate) enum Outcome {
 enum Slot {
     Pending {
         outcome: watch::Sender<Outcome>,
-        dialing: bool,
-        /// Our dial lost a simultaneous connect: the peer's own attempt is expected, and is
-        /// accepted when it comes (OTP's pending entry is gone by then).
-        awaiting_peer: bool,
+        attempt: Attempt,
     },
     Up(LinkHandle),
+}
+
+/// Who is setting a pending connection up.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Attempt {
+    /// We dial.
+    Dialing,
+    /// An incoming handshake from the peer is in progress.
+    Accepting,
+    /// Our dial lost a simultaneous connect: the peer's own connection is expected.
+    AwaitingPeer,
 }
 
 /// What the acceptor should answer a connecting peer.
@@ -88,8 +96,7 @@ impl Peers {
                     peer.to_string(),
                     Slot::Pending {
                         outcome: tx.clone(),
-                        dialing: true,
-                        awaiting_peer: false,
+                        attempt: Attempt::Dialing,
                     },
                 );
                 Lookup::Dial(tx)
@@ -100,42 +107,31 @@ impl Peers {
     /// The acceptor's question: `me` is our node name, `peer` the connecting one.
     pub fn on_incoming(&self, me: &str, peer: &str) -> AcceptVerdict {
         let mut slots = self.lock();
-        match slots.get(peer) {
+        match slots.get_mut(peer) {
             Some(Slot::Up(_)) => AcceptVerdict::Alive,
-            Some(Slot::Pending { dialing: true, .. }) => {
-                if me > peer {
-                    AcceptVerdict::Refuse
-                } else {
-                    // The peer's attempt is now the one in progress; ours will get nok.
-                    if let Some(Slot::Pending { dialing, .. }) = slots.get_mut(peer) {
-                        *dialing = false;
-                    }
+            Some(Slot::Pending { attempt, .. }) => match *attempt {
+                Attempt::Dialing if me > peer => AcceptVerdict::Refuse,
+                Attempt::Dialing => {
+                    *attempt = Attempt::Accepting;
                     AcceptVerdict::Proceed { simultaneous: true }
                 }
-            }
-            // The peer's attempt we were told to wait for (our dial lost with nok).
-            Some(Slot::Pending {
-                dialing: false,
-                awaiting_peer: true,
-                ..
-            }) => {
-                if let Some(Slot::Pending { awaiting_peer, .. }) = slots.get_mut(peer) {
-                    *awaiting_peer = false;
+                // Another incoming attempt from the same name is in progress: OTP closes this one.
+                Attempt::Accepting => AcceptVerdict::Refuse,
+                // The connection our lost dial was waiting for.
+                Attempt::AwaitingPeer => {
+                    *attempt = Attempt::Accepting;
+                    AcceptVerdict::Proceed {
+                        simultaneous: false,
+                    }
                 }
-                AcceptVerdict::Proceed {
-                    simultaneous: false,
-                }
-            }
-            // Another incoming attempt from the same name is in progress: OTP closes this one.
-            Some(Slot::Pending { dialing: false, .. }) => AcceptVerdict::Refuse,
+            },
             None => {
                 let (tx, _) = watch::channel(Outcome::Waiting);
                 slots.insert(
                     peer.to_string(),
                     Slot::Pending {
                         outcome: tx,
-                        dialing: false,
-                        awaiting_peer: false,
+                        attempt: Attempt::Accepting,
                     },
                 );
                 AcceptVerdict::Proceed {
@@ -155,8 +151,7 @@ impl Peers {
                 peer.to_string(),
                 Slot::Pending {
                     outcome: tx,
-                    dialing: false,
-                    awaiting_peer: false,
+                    attempt: Attempt::Accepting,
                 },
             );
             return Some(old);
@@ -179,18 +174,13 @@ impl Peers {
         true
     }
 
-    /// A dial lost a simultaneous connect: the incoming connection will fill the slot; it is
-    /// now the acceptor's (a later failure of the incoming attempt clears it).
+    /// A dial lost a simultaneous connect: the peer's incoming connection will fill the slot
+    /// (a later failure of that attempt clears it). When it has not arrived yet, it is accepted
+    /// when it does, rather than refused as a second incoming attempt.
     pub fn lost_simultaneous(&self, peer: &str) {
-        if let Some(Slot::Pending {
-            dialing,
-            awaiting_peer,
-            ..
-        }) = self.lock().get_mut(peer)
-        {
-            if *dialing {
-                *dialing = false;
-                *awaiting_peer = true;
+        if let Some(Slot::Pending { attempt, .. }) = self.lock().get_mut(peer) {
+            if *attempt == Attempt::Dialing {
+                *attempt = Attempt::AwaitingPeer;
             }
         }
     }
@@ -212,5 +202,49 @@ impl Peers {
             return true;
         }
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lost_dial_accepts_the_peers_connection_once() {
+        let peers = Peers::default();
+        assert!(matches!(peers.connect_or_wait("z@h"), Lookup::Dial(_)));
+        // The peer's name is greater: its connection wins; ours is refused with nok first.
+        peers.lost_simultaneous("z@h");
+        assert!(matches!(
+            peers.on_incoming("a@h", "z@h"),
+            AcceptVerdict::Proceed {
+                simultaneous: false
+            }
+        ));
+        assert!(matches!(
+            peers.on_incoming("a@h", "z@h"),
+            AcceptVerdict::Refuse
+        ));
+    }
+
+    #[test]
+    fn simultaneous_connects_follow_the_name_order() {
+        let peers = Peers::default();
+        assert!(matches!(peers.connect_or_wait("b@h"), Lookup::Dial(_)));
+        assert!(matches!(
+            peers.on_incoming("c@h", "b@h"),
+            AcceptVerdict::Refuse
+        ));
+        assert!(matches!(peers.connect_or_wait("d@h"), Lookup::Dial(_)));
+        assert!(matches!(
+            peers.on_incoming("c@h", "d@h"),
+            AcceptVerdict::Proceed { simultaneous: true }
+        ));
+        // Our dial then gets nok; the incoming attempt already holds the slot.
+        peers.lost_simultaneous("d@h");
+        assert!(matches!(
+            peers.on_incoming("c@h", "d@h"),
+            AcceptVerdict::Refuse
+        ));
     }
 }
