@@ -16,7 +16,7 @@ use distproto::handshake::Established;
 use distproto::term::Term;
 use std::io;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::io::AsyncReadExt;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
@@ -26,6 +26,11 @@ use tracing::{debug, info, warn, Instrument};
 /// A sender writes the output buffer itself once it holds this many bytes and the writer task
 /// is not writing: one system call for many messages, without waiting for the writer task.
 const DIRECT_WRITE_BYTES: usize = 64 * 1024;
+
+/// A message that finds the connection idle is written by its sender at once (no hand-over to
+/// the writer task, which matters for round trips), unless the previous such write was less
+/// than this long ago: then the sender is streaming, and its messages are batched.
+const DIRECT_WRITE_GAP: Duration = Duration::from_micros(20);
 
 /// What is waiting to go out on the socket, and who is writing it. Guarded by `Shared::out`.
 struct Out {
@@ -45,6 +50,8 @@ struct Out {
     wrote_since_tick: bool,
     /// `close` was called with this reason: the writer flushes, then ends the connection.
     closing: Option<String>,
+    /// When a sender last wrote a message that found the connection idle.
+    last_direct: Instant,
 }
 
 impl Out {
@@ -62,13 +69,27 @@ impl Out {
     }
 }
 
-struct Shared {
+/// How the rest of the node reaches one connected peer. Cheap to clone (one reference count).
+#[derive(Clone)]
+pub(crate) struct LinkHandle(Arc<Link>);
+
+pub(crate) struct Link {
+    pub id: u64,
+    pub peer: Established,
+    pub counters: PeerCounters,
     out: Mutex<Out>,
     /// Wakes the writer task (flush requested, or closing).
     wake: Notify,
 }
 
-impl Shared {
+impl std::ops::Deref for LinkHandle {
+    type Target = Link;
+    fn deref(&self) -> &Link {
+        &self.0
+    }
+}
+
+impl Link {
     fn lock(&self) -> MutexGuard<'_, Out> {
         self.out
             .lock()
@@ -76,25 +97,17 @@ impl Shared {
     }
 }
 
-/// How the rest of the node reaches one connected peer. Cheap to clone.
-#[derive(Clone)]
-pub(crate) struct LinkHandle {
-    pub id: u64,
-    pub peer: Arc<Established>,
-    pub counters: Arc<PeerCounters>,
-    shared: Arc<Shared>,
-}
-
 impl LinkHandle {
     /// Encodes a message into the connection's output; `false` if the connection is gone. Never
     /// waits: the bytes go out from here when a batch is large enough and the socket takes
     /// them, otherwise the writer task sends them.
     pub fn send(&self, control: ControlMessage, payload: Option<Term>) -> bool {
-        let mut out = self.shared.lock();
+        let mut out = self.lock();
         let out = &mut *out;
         if out.socket.is_none() || out.closing.is_some() {
             return false;
         }
+        let idle = out.pending().is_empty() && !out.writing && !out.flush_requested;
         match out.sender.encode(&control, payload.as_ref(), &mut out.buf) {
             Ok(()) => out.messages += 1,
             Err(e) => {
@@ -104,10 +117,16 @@ impl LinkHandle {
         }
         if !out.writing && out.pending().len() >= DIRECT_WRITE_BYTES {
             self.write_now(out);
+        } else if idle {
+            let now = Instant::now();
+            if now.saturating_duration_since(out.last_direct) >= DIRECT_WRITE_GAP {
+                out.last_direct = now;
+                self.write_now(out);
+            }
         }
         if !out.pending().is_empty() && !out.flush_requested {
             out.flush_requested = true;
-            self.shared.wake.notify_one();
+            self.wake.notify_one();
         }
         true
     }
@@ -136,12 +155,12 @@ impl LinkHandle {
 
     /// Closes the connection once what is queued is written; nodedown follows with `reason`.
     pub fn close(&self, reason: &str) {
-        let mut out = self.shared.lock();
+        let mut out = self.lock();
         if out.closing.is_none() {
             out.closing = Some(reason.to_string());
         }
         drop(out);
-        self.shared.wake.notify_one();
+        self.wake.notify_one();
     }
 }
 
@@ -156,25 +175,24 @@ pub(crate) fn spawn_link(
     let _ = stream.set_nodelay(true);
     let (read_half, write_half) = stream.into_split();
     let socket = Arc::new(write_half);
-    let handle = LinkHandle {
+    let handle = LinkHandle(Arc::new(Link {
         id,
-        counters: Arc::new(PeerCounters::default()),
-        shared: Arc::new(Shared {
-            out: Mutex::new(Out {
-                buf: Vec::with_capacity(64 * 1024),
-                start: 0,
-                messages: 0,
-                sender: FrameEncoder::new(peer.flags),
-                socket: Some(socket.clone()),
-                writing: false,
-                flush_requested: false,
-                wrote_since_tick: false,
-                closing: None,
-            }),
-            wake: Notify::new(),
+        counters: PeerCounters::default(),
+        out: Mutex::new(Out {
+            buf: Vec::with_capacity(64 * 1024),
+            start: 0,
+            messages: 0,
+            sender: FrameEncoder::new(peer.flags),
+            socket: Some(socket.clone()),
+            writing: false,
+            flush_requested: false,
+            wrote_since_tick: false,
+            closing: None,
+            last_direct: Instant::now(),
         }),
-        peer: Arc::new(peer),
-    };
+        wake: Notify::new(),
+        peer,
+    }));
     let (stop_tx, stop_rx) = watch::channel(None::<String>);
     let span = tracing::info_span!("peer", node = %handle.peer.peer_name);
     let ticktime = node.config.net_ticktime;
@@ -294,7 +312,7 @@ async fn write_loop(
         _ = stop.changed() => None,
     };
     {
-        let mut out = link.shared.lock();
+        let mut out = link.lock();
         out.socket = None;
         out.buf = Vec::new();
         out.start = 0;
@@ -315,11 +333,11 @@ async fn write_until_error(
     let mut spare: Vec<u8> = Vec::with_capacity(64 * 1024);
     loop {
         let wakeup = tokio::select! {
-            _ = link.shared.wake.notified() => Wakeup::Flush,
+            _ = link.wake.notified() => Wakeup::Flush,
             _ = ticker.tick() => Wakeup::Tick,
         };
         if let Wakeup::Tick = wakeup {
-            let mut out = link.shared.lock();
+            let mut out = link.lock();
             if !out.wrote_since_tick && out.pending().is_empty() && !out.writing {
                 out.buf.extend_from_slice(&TICK);
                 link.counters.tick_out();
@@ -329,7 +347,7 @@ async fn write_until_error(
         // Write until the buffer is empty, taking it out of the lock for each write.
         loop {
             let (start, messages) = {
-                let mut out = link.shared.lock();
+                let mut out = link.lock();
                 out.flush_requested = false;
                 if out.pending().is_empty() {
                     out.writing = false;
@@ -351,7 +369,7 @@ async fn write_until_error(
             link.counters.wrote(spare.len() - start);
             link.counters.messages_out(messages);
             {
-                let mut out = link.shared.lock();
+                let mut out = link.lock();
                 out.writing = false;
                 // A tick alone does not count as traffic for the next tick decision.
                 if spare[start..] != TICK {

@@ -4,6 +4,7 @@
 
 use super::LinkHandle;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Mutex;
 use tokio::sync::watch;
 
@@ -46,7 +47,29 @@ pub(crate) enum AcceptVerdict {
 
 #[derive(Default)]
 pub(crate) struct Peers {
-    slots: Mutex<HashMap<String, Slot>>,
+    slots: Mutex<HashMap<String, Slot, BuildHasherDefault<Fnv>>>,
+}
+
+/// FNV-1a: node names are short, and every remote send looks one up here.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &byte in bytes {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// What `Peers::connect_or_wait` found.
@@ -59,7 +82,7 @@ pub(crate) enum Lookup {
 }
 
 impl Peers {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Slot>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Slot, BuildHasherDefault<Fnv>>> {
         self.slots
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
