@@ -8,7 +8,7 @@
 use bytes::Bytes;
 use distproto::control::ControlMessage;
 use distproto::dist::{DistError, DistLimits, DistMessage, DistReceiver, InAtomCache, Reassembler};
-use distproto::etf::{decode_term_bytes_at, tag, DecodeOptions};
+use distproto::etf::{decode_term_bytes_at, tag, AtomCacheLookup, DecodeOptions};
 use distproto::handshake::DistFlags;
 use distproto::term::{Atom, Pid};
 
@@ -32,8 +32,43 @@ struct HeaderDecoder {
     cache: InAtomCache,
     fragments: Reassembler,
     limits: DistLimits,
-    /// The atoms the current packet's header lists (reused from packet to packet).
+    /// The cache slots the current packet's header lists, in order (reused from packet to
+    /// packet): references resolve through the cache, so no atom is copied for the list.
+    slots: Vec<u16>,
+    /// The header's atoms themselves, when it wrote a slot that it also lists elsewhere (a
+    /// slot then stands for two atoms) or when a fragmented message needs them kept.
     atoms: Vec<Atom>,
+    /// Whether `atoms` (rather than `slots`) holds the current header's list.
+    listed: bool,
+}
+
+/// The atoms of one header, for ATOM_CACHE_REF indexes.
+enum HeaderAtoms<'a> {
+    Slots {
+        cache: &'a InAtomCache,
+        slots: &'a [u16],
+    },
+    List(&'a [Atom]),
+}
+
+impl HeaderAtoms<'_> {
+    fn len(&self) -> usize {
+        match self {
+            HeaderAtoms::Slots { slots, .. } => slots.len(),
+            HeaderAtoms::List(atoms) => atoms.len(),
+        }
+    }
+}
+
+impl AtomCacheLookup for HeaderAtoms<'_> {
+    fn lookup(&self, index: u8) -> Option<Atom> {
+        match self {
+            HeaderAtoms::Slots { cache, slots } => cache
+                .get(usize::from(*slots.get(usize::from(index))?))
+                .cloned(),
+            HeaderAtoms::List(atoms) => atoms.get(usize::from(index)).cloned(),
+        }
+    }
 }
 
 impl FrameDecoder {
@@ -46,7 +81,9 @@ impl FrameDecoder {
                 cache: InAtomCache::default(),
                 fragments: Reassembler::new(limits.fragments),
                 limits,
+                slots: Vec::new(),
                 atoms: Vec::new(),
+                listed: false,
             })
         } else {
             Mode::PassThrough(DistReceiver::new(flags, limits))
@@ -70,20 +107,25 @@ impl HeaderDecoder {
             (Some(PASS_THROUGH), _) => Err(DistError::UnexpectedPassThrough),
             (Some(VERSION), Some(HEADER)) => {
                 let pos = self.read_header(&packet, 2)?;
-                decode(&packet, pos, &self.atoms, &self.limits).map(Some)
+                decode(&packet, pos, &self.header_atoms(), &self.limits).map(Some)
             }
             (Some(VERSION), Some(FRAGMENT_FIRST)) => {
                 let (sequence, fragments) = (u64_at(&packet, 2)?, u64_at(&packet, 10)?);
                 let pos = self.read_header(&packet, 18)?;
                 let rest = packet.get(pos..).unwrap_or_default();
-                let atoms = self.atoms.clone();
+                self.list_atoms();
+                let atoms = std::mem::take(&mut self.atoms);
                 match self
                     .fragments
                     .first(sequence, fragments, atoms, rest, now)?
                 {
-                    Some((atoms, bytes)) => {
-                        decode(&Bytes::from(bytes), 0, &atoms, &self.limits).map(Some)
-                    }
+                    Some((atoms, bytes)) => decode(
+                        &Bytes::from(bytes),
+                        0,
+                        &HeaderAtoms::List(&atoms),
+                        &self.limits,
+                    )
+                    .map(Some),
                     None => Ok(None),
                 }
             }
@@ -94,9 +136,13 @@ impl HeaderDecoder {
                     fragment,
                     packet.get(18..).unwrap_or_default(),
                 )? {
-                    Some((atoms, bytes)) => {
-                        decode(&Bytes::from(bytes), 0, &atoms, &self.limits).map(Some)
-                    }
+                    Some((atoms, bytes)) => decode(
+                        &Bytes::from(bytes),
+                        0,
+                        &HeaderAtoms::List(&atoms),
+                        &self.limits,
+                    )
+                    .map(Some),
                     None => Ok(None),
                 }
             }
@@ -106,10 +152,39 @@ impl HeaderDecoder {
         }
     }
 
-    /// Reads the atom-cache header at `pos` (at NumberOfAtomCacheRefs) into `self.atoms`,
-    /// updating the cache with new entries, as distproto's `read_header` does; returns the end.
+    /// The current header's atoms.
+    fn header_atoms(&self) -> HeaderAtoms<'_> {
+        if self.listed {
+            HeaderAtoms::List(&self.atoms)
+        } else {
+            HeaderAtoms::Slots {
+                cache: &self.cache,
+                slots: &self.slots,
+            }
+        }
+    }
+
+    /// Makes `atoms` hold the current header's list (from then on for this header).
+    fn list_atoms(&mut self) {
+        if !self.listed {
+            self.atoms.clear();
+            let cache = &self.cache;
+            self.atoms.extend(
+                self.slots
+                    .iter()
+                    .filter_map(|&slot| cache.get(usize::from(slot)).cloned()),
+            );
+            self.listed = true;
+        }
+    }
+
+    /// Reads the atom-cache header at `pos` (at NumberOfAtomCacheRefs), updating the cache with
+    /// new entries, as distproto's `read_header` does; returns the end. The list of the header's
+    /// atoms is left in `slots` (or in `atoms`, see `listed`).
     fn read_header(&mut self, buf: &[u8], pos: usize) -> Result<usize, DistError> {
+        self.slots.clear();
         self.atoms.clear();
+        self.listed = false;
         let mut r = Reader { buf, pos };
         let count = usize::from(r.u8()?);
         if count == 0 {
@@ -133,15 +208,25 @@ impl HeaderDecoder {
                 let atom = Atom::new(text).ok_or(DistError::BadHeader(
                     "cached atom longer than 255 characters",
                 ))?;
+                // Rewriting a slot this header already lists: keep the earlier atom as it was.
+                if !self.listed && self.slots.contains(&(slot as u16)) {
+                    self.list_atoms();
+                }
                 self.cache.set(slot, atom.clone());
-                self.atoms.push(atom);
+                if self.listed {
+                    self.atoms.push(atom);
+                }
             } else {
-                self.atoms.push(
-                    self.cache
-                        .get(slot)
-                        .cloned()
-                        .ok_or(DistError::EmptyCacheSlot(slot))?,
-                );
+                let atom = self
+                    .cache
+                    .get(slot)
+                    .ok_or(DistError::EmptyCacheSlot(slot))?;
+                if self.listed {
+                    self.atoms.push(atom.clone());
+                }
+            }
+            if !self.listed {
+                self.slots.push(slot as u16);
             }
         }
         Ok(r.pos)
@@ -149,11 +234,10 @@ impl HeaderDecoder {
 }
 
 /// Control term then payload term, both without 131, starting at `pos`.
-#[allow(clippy::ptr_arg)] // DecodeOptions holds the atoms as a trait object, which a Vec is
 fn decode(
     bytes: &Bytes,
     pos: usize,
-    atoms: &Vec<Atom>,
+    atoms: &HeaderAtoms<'_>,
     limits: &DistLimits,
 ) -> Result<DistMessage, DistError> {
     let options = DecodeOptions {
@@ -182,7 +266,11 @@ fn decode(
 /// SEND `{2, '', To}`, REG_SEND `{6, From, '', ToName}` and SEND_SENDER `{22, From, To}` with
 /// their atoms as cache references, read in place; `None` for anything else (the caller then
 /// decodes the general way, which also reports what is wrong with a malformed tuple).
-fn fast_control(bytes: &[u8], pos: usize, atoms: &[Atom]) -> Option<(ControlMessage, usize)> {
+fn fast_control(
+    bytes: &[u8],
+    pos: usize,
+    atoms: &HeaderAtoms<'_>,
+) -> Option<(ControlMessage, usize)> {
     let mut r = Fast { bytes, pos, atoms };
     let [tuple, arity, int, op] = r.take::<4>()?;
     if tuple != tag::SMALL_TUPLE_EXT || int != tag::SMALL_INTEGER_EXT {
@@ -214,7 +302,7 @@ fn fast_control(bytes: &[u8], pos: usize, atoms: &[Atom]) -> Option<(ControlMess
 struct Fast<'a> {
     bytes: &'a [u8],
     pos: usize,
-    atoms: &'a [Atom],
+    atoms: &'a HeaderAtoms<'a>,
 }
 
 impl Fast<'_> {
@@ -234,7 +322,7 @@ impl Fast<'_> {
         if tag != tag::ATOM_CACHE_REF {
             return None;
         }
-        self.atoms.get(usize::from(index)).cloned()
+        self.atoms.lookup(index)
     }
 
     /// An atom whose value is not needed: by cache reference, or the empty atom written out.
@@ -420,6 +508,24 @@ mod tests {
             let packets = packets(flags);
             assert_eq!(same_results(flags, &packets), 2 * messages().len());
         }
+    }
+
+    #[test]
+    fn a_header_that_rewrites_a_slot_it_lists() {
+        // Two new entries in slot 5 ('a', then 'b'); SEND to a pid of node 'b', payload 'a'.
+        let mut packet = vec![131, 68, 2, 0x88, 0x00, 5, 1, b'a', 5, 1, b'b'];
+        packet.extend_from_slice(&[104, 3, 97, 2, 82, 0, 88, 82, 1]);
+        packet.extend_from_slice(&[0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 1]);
+        packet.extend_from_slice(&[82, 0]);
+        let mut then = vec![131, 68, 1, 0x00, 5];
+        then.extend_from_slice(&[104, 3, 97, 2, 82, 0, 88, 82, 0]);
+        then.extend_from_slice(&[0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 1, 82, 0]);
+        let packets = [Bytes::from(packet), Bytes::from(then)];
+        assert_eq!(same_results(DistFlags::OTP_DEFAULT, &packets), 2);
+        let mut ours = FrameDecoder::new(DistFlags::OTP_DEFAULT, DistLimits::default());
+        let first = ours.receive(packets[0].clone(), 0).unwrap().unwrap();
+        assert_eq!(first.payload, Some(Term::atom("a")));
+        assert!(matches!(first.control, ControlMessage::Send { to } if to.node.as_str() == "b"));
     }
 
     #[test]
