@@ -253,9 +253,11 @@ async fn rust_rtt(node: &Node, peer: &str) -> f64 {
 
 /// Median time to set up a connection after disconnecting, in microseconds. The disconnect is
 /// awaited as a nodedown event; when the peer has already connected back (BEAM services can do
-/// that on their own), the round disconnects again rather than timing a connection that exists.
+/// that on their own), the round disconnects again rather than timing a connection that exists
+/// (100 such rounds in a row end the benchmark rather than loop for ever).
 async fn rust_setup(node: &Node, peer: &str) -> f64 {
     let mut times = Vec::with_capacity(SETUPS);
+    let mut redos = 0;
     while times.len() < SETUPS {
         let mut events = node.monitor_nodes();
         if node.disconnect_node(peer) {
@@ -271,8 +273,14 @@ async fn rust_setup(node: &Node, peer: &str) -> f64 {
         // As on the BEAM side: let the peer see the old connection end (untimed).
         tokio::time::sleep(Duration::from_millis(5)).await;
         if node.nodes().iter().any(|n| n == peer) {
+            redos += 1;
+            assert!(
+                redos < 100,
+                "{peer} connected back on its own 100 times in a row"
+            );
             continue;
         }
+        redos = 0;
         let started = Instant::now();
         node.connect_node(peer).await.expect("connect");
         times.push(started.elapsed().as_secs_f64() * 1e6);
