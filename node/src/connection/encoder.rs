@@ -51,10 +51,7 @@ impl FrameEncoder {
             Mode::Headers(HeaderEncoder {
                 fragments: flags.contains(DistFlags::FRAGMENTS),
                 cache: OutCache::default(),
-                atoms: MessageAtoms {
-                    enabled: flags.contains(DistFlags::DIST_HDR_ATOM_CACHE),
-                    list: Vec::new(),
-                },
+                atoms: MessageAtoms::new(flags.contains(DistFlags::DIST_HDR_ATOM_CACHE)),
                 fragment_size: DEFAULT_FRAGMENT_SIZE,
                 next_sequence: 1,
                 body: Vec::new(),
@@ -104,7 +101,7 @@ impl HeaderEncoder {
         let options = EncodeOptions::OTP26;
         let mut body = std::mem::take(&mut self.body);
         body.clear();
-        self.atoms.list.clear();
+        self.atoms.clear();
         let encoded = self.encode_control(control, &mut body).and_then(|()| {
             let control_len = body.len();
             if let Some(payload) = payload {
@@ -200,6 +197,24 @@ impl HeaderEncoder {
     /// The distribution header for the atoms this message listed. Only now, with both terms
     /// encoded, is our side of the cache told what the peer will hold after reading it.
     fn write_header(&mut self, out: &mut Vec<u8>) {
+        // The same atoms as the previous message, which the peer all had: the same header.
+        if !self.atoms.previous_header.is_empty() && self.atoms.list == self.atoms.previous {
+            out.extend_from_slice(&self.atoms.previous_header);
+            return;
+        }
+        let start = out.len();
+        self.write_new_header(out);
+        let all_cached = self.slots.iter().all(|s| matches!(s, OutSlot::Cached(_)));
+        let atoms = &mut self.atoms;
+        atoms.previous_header.clear();
+        if all_cached && !atoms.list.is_empty() {
+            atoms.previous_header.extend_from_slice(&out[start..]);
+            atoms.previous.clone_from(&atoms.list);
+        }
+    }
+
+    fn write_new_header(&mut self, out: &mut Vec<u8>) {
+        self.slots.clear();
         let atoms = &self.atoms.list;
         let count = atoms.len();
         out.push(count as u8);
@@ -345,6 +360,28 @@ fn end_frame(out: &mut [u8], at: usize) -> Result<(), DistError> {
 struct MessageAtoms {
     enabled: bool,
     list: Vec<Atom>,
+    /// The previous message's list when its header was all cache hits, and that header.
+    previous: Vec<Atom>,
+    previous_header: Vec<u8>,
+    /// `list` is so far a prefix of `previous` (messages of one shape list the same atoms).
+    on_track: bool,
+}
+
+impl MessageAtoms {
+    fn new(enabled: bool) -> MessageAtoms {
+        MessageAtoms {
+            enabled,
+            list: Vec::new(),
+            previous: Vec::new(),
+            previous_header: Vec::new(),
+            on_track: false,
+        }
+    }
+
+    fn clear(&mut self) {
+        self.list.clear();
+        self.on_track = true;
+    }
 }
 
 impl AtomCacheRefs for MessageAtoms {
@@ -352,6 +389,16 @@ impl AtomCacheRefs for MessageAtoms {
         if !self.enabled {
             return None;
         }
+        // `previous` lists no atom twice, so its next atom is not yet in `list`.
+        if self.on_track && self.list.len() < MAX_REFS {
+            if let Some(next) = self.previous.get(self.list.len()) {
+                if next == atom {
+                    self.list.push(atom.clone());
+                    return Some((self.list.len() - 1) as u8);
+                }
+            }
+        }
+        self.on_track = false;
         if let Some(i) = self.list.iter().position(|a| a == atom) {
             return Some(i as u8);
         }
@@ -443,10 +490,13 @@ mod tests {
     fn same_bytes_as_dist_sender(flags: DistFlags, fragment_size: usize) {
         let mut ours = FrameEncoder::new(flags).with_fragment_size(fragment_size);
         let mut theirs = DistSender::new(flags).with_fragment_size(fragment_size);
-        for (control, payload) in messages() {
+        // Three passes: repeated shapes reuse the previous header, others must not.
+        let all = messages();
+        let repeated = all.iter().chain(&all).chain(all.iter().rev());
+        for (control, payload) in repeated.chain(all.iter().flat_map(|m| [m, m, m])) {
             let (mut a, mut b) = (Vec::new(), Vec::new());
-            ours.encode(&control, payload.as_ref(), &mut a).unwrap();
-            theirs.encode(&control, payload.as_ref(), &mut b).unwrap();
+            ours.encode(control, payload.as_ref(), &mut a).unwrap();
+            theirs.encode(control, payload.as_ref(), &mut b).unwrap();
             assert_eq!(a, b, "op {}", control.op());
         }
     }
