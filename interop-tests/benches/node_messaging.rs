@@ -149,8 +149,8 @@ fn main() {
 
 /// The runtime the Rust nodes live on, driven all the time by its own thread (so the nodes keep
 /// reading, writing and ticking while the BEAM side is measured): a 2-worker multi-thread runtime,
-/// or with `NODE_BENCH_RUNTIME=current` a current-thread one (that run did not finish on
-/// 2026-11-26: under investigation).
+/// or with `NODE_BENCH_RUNTIME=current` a current-thread one (see docs/node-performance.md for
+/// the one such run that did not finish).
 struct NodeRuntime {
     handle: tokio::runtime::Handle,
 }
