@@ -392,14 +392,14 @@ impl AtomCacheRefs for MessageAtoms {
         // `previous` lists no atom twice, so its next atom is not yet in `list`.
         if self.on_track && self.list.len() < MAX_REFS {
             if let Some(next) = self.previous.get(self.list.len()) {
-                if next == atom {
+                if same_atom(next, atom) {
                     self.list.push(atom.clone());
                     return Some((self.list.len() - 1) as u8);
                 }
             }
         }
         self.on_track = false;
-        if let Some(i) = self.list.iter().position(|a| a == atom) {
+        if let Some(i) = self.list.iter().position(|a| same_atom(a, atom)) {
             return Some(i as u8);
         }
         let i = u8::try_from(self.list.len())
@@ -408,6 +408,13 @@ impl AtomCacheRefs for MessageAtoms {
         self.list.push(atom.clone());
         Some(i)
     }
+}
+
+/// Atom equality, first by identity: clones of one long atom share their text.
+#[inline]
+fn same_atom(a: &Atom, b: &Atom) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && (a.as_ptr() == b.as_ptr() || a == b)
 }
 
 #[cfg(test)]
