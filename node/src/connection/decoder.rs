@@ -107,7 +107,7 @@ impl HeaderDecoder {
             (Some(PASS_THROUGH), _) => Err(DistError::UnexpectedPassThrough),
             (Some(VERSION), Some(HEADER)) => {
                 let pos = self.read_header(&packet, 2)?;
-                decode(&packet, pos, &self.header_atoms(), &self.limits).map(Some)
+                decode(&packet, pos, &self.header_atoms(), &self.limits)
             }
             (Some(VERSION), Some(FRAGMENT_FIRST)) => {
                 let (sequence, fragments) = (u64_at(&packet, 2)?, u64_at(&packet, 10)?);
@@ -124,8 +124,7 @@ impl HeaderDecoder {
                         0,
                         &HeaderAtoms::List(&atoms),
                         &self.limits,
-                    )
-                    .map(Some),
+                    ),
                     None => Ok(None),
                 }
             }
@@ -141,8 +140,7 @@ impl HeaderDecoder {
                         0,
                         &HeaderAtoms::List(&atoms),
                         &self.limits,
-                    )
-                    .map(Some),
+                    ),
                     None => Ok(None),
                 }
             }
@@ -239,19 +237,26 @@ fn decode(
     pos: usize,
     atoms: &HeaderAtoms<'_>,
     limits: &DistLimits,
-) -> Result<DistMessage, DistError> {
+) -> Result<Option<DistMessage>, DistError> {
     let options = DecodeOptions {
         max_depth: limits.max_depth,
         max_size: limits.fragments.max_message_size,
         atom_cache: Some(atoms),
     };
-    let (control, pos) = match fast_control(bytes, pos, atoms) {
-        Some(found) => found,
-        None => {
-            let (control, pos) = decode_term_bytes_at(bytes, pos, &options)?;
-            (ControlMessage::from_term(&control)?, pos)
+    // The sends: the payload first, then the message built where it is returned (a
+    // `ControlMessage` is large, and each move of one is a copy).
+    if let Some((send, pos)) = fast_control(bytes, pos, atoms) {
+        if pos >= bytes.len() {
+            return Err(DistError::MissingPayload(send.op()));
         }
-    };
+        let payload = decode_term_bytes_at(bytes, pos, &options)?.0;
+        return Ok(Some(DistMessage {
+            control: send.into_control(),
+            payload: Some(payload),
+        }));
+    }
+    let (control, pos) = decode_term_bytes_at(bytes, pos, &options)?;
+    let control = ControlMessage::from_term(&control)?;
     let payload = if control.has_payload() {
         if pos >= bytes.len() {
             return Err(DistError::MissingPayload(control.op()));
@@ -260,42 +265,63 @@ fn decode(
     } else {
         None
     };
-    Ok(DistMessage { control, payload })
+    Ok(Some(DistMessage { control, payload }))
+}
+
+/// A send's control tuple, read in place (smaller than a `ControlMessage`).
+enum FastSend {
+    Send { to: Pid },
+    RegSend { from: Pid, to_name: Atom },
+    SendSender { from: Pid, to: Pid },
+}
+
+impl FastSend {
+    fn op(&self) -> u8 {
+        match self {
+            FastSend::Send { .. } => 2,
+            FastSend::RegSend { .. } => 6,
+            FastSend::SendSender { .. } => 22,
+        }
+    }
+
+    fn into_control(self) -> ControlMessage {
+        match self {
+            FastSend::Send { to } => ControlMessage::Send { to },
+            FastSend::RegSend { from, to_name } => ControlMessage::RegSend { from, to_name },
+            FastSend::SendSender { from, to } => ControlMessage::SendSender { from, to },
+        }
+    }
 }
 
 /// SEND `{2, '', To}`, REG_SEND `{6, From, '', ToName}` and SEND_SENDER `{22, From, To}` with
 /// their atoms as cache references, read in place; `None` for anything else (the caller then
 /// decodes the general way, which also reports what is wrong with a malformed tuple).
-fn fast_control(
-    bytes: &[u8],
-    pos: usize,
-    atoms: &HeaderAtoms<'_>,
-) -> Option<(ControlMessage, usize)> {
+fn fast_control(bytes: &[u8], pos: usize, atoms: &HeaderAtoms<'_>) -> Option<(FastSend, usize)> {
     let mut r = Fast { bytes, pos, atoms };
     let [tuple, arity, int, op] = r.take::<4>()?;
     if tuple != tag::SMALL_TUPLE_EXT || int != tag::SMALL_INTEGER_EXT {
         return None;
     }
-    let control = match (op, arity) {
+    let send = match (op, arity) {
         (2, 3) => {
             r.any_atom()?;
-            ControlMessage::Send { to: r.pid()? }
+            FastSend::Send { to: r.pid()? }
         }
         (6, 4) => {
             let from = r.pid()?;
             r.any_atom()?;
-            ControlMessage::RegSend {
+            FastSend::RegSend {
                 from,
                 to_name: r.atom()?,
             }
         }
-        (22, 3) => ControlMessage::SendSender {
+        (22, 3) => FastSend::SendSender {
             from: r.pid()?,
             to: r.pid()?,
         },
         _ => return None,
     };
-    Some((control, r.pos))
+    Some((send, r.pos))
 }
 
 /// A cursor for `fast_control`: every read is checked; `None` means "not the fast shape".
