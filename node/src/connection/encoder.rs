@@ -198,10 +198,11 @@ impl HeaderEncoder {
     /// encoded, is our side of the cache told what the peer will hold after reading it.
     fn write_header(&mut self, out: &mut Vec<u8>) {
         // The same atoms as the previous message, which the peer all had: the same header.
-        if !self.atoms.previous_header.is_empty() && self.atoms.list == self.atoms.previous {
+        if !self.atoms.previous_header.is_empty() && self.atoms.same_as_previous() {
             out.extend_from_slice(&self.atoms.previous_header);
             return;
         }
+        self.atoms.leave_track();
         let start = out.len();
         self.write_new_header(out);
         let all_cached = self.slots.iter().all(|s| matches!(s, OutSlot::Cached(_)));
@@ -359,12 +360,15 @@ fn end_frame(out: &mut [u8], at: usize) -> Result<(), DistError> {
 /// name few atoms, so a list searched from the start beats hashing each one.
 struct MessageAtoms {
     enabled: bool,
+    /// The message's atoms, in header order, once it strays from `previous`.
     list: Vec<Atom>,
     /// The previous message's list when its header was all cache hits, and that header.
     previous: Vec<Atom>,
     previous_header: Vec<u8>,
-    /// `list` is so far a prefix of `previous` (messages of one shape list the same atoms).
+    /// While the message lists the same atoms as `previous`, in the same order (as messages
+    /// of one shape do), its list is `previous[..matched]` and no atom is copied.
     on_track: bool,
+    matched: usize,
 }
 
 impl MessageAtoms {
@@ -375,12 +379,28 @@ impl MessageAtoms {
             previous: Vec::new(),
             previous_header: Vec::new(),
             on_track: false,
+            matched: 0,
         }
     }
 
     fn clear(&mut self) {
         self.list.clear();
         self.on_track = true;
+        self.matched = 0;
+    }
+
+    /// The message listed exactly the previous message's atoms.
+    fn same_as_previous(&self) -> bool {
+        self.on_track && self.matched == self.previous.len()
+    }
+
+    /// Makes `list` hold the message's atoms.
+    fn leave_track(&mut self) {
+        if self.on_track {
+            self.list.clear();
+            self.list.extend_from_slice(&self.previous[..self.matched]);
+            self.on_track = false;
+        }
     }
 }
 
@@ -389,16 +409,22 @@ impl AtomCacheRefs for MessageAtoms {
         if !self.enabled {
             return None;
         }
-        // `previous` lists no atom twice, so its next atom is not yet in `list`.
-        if self.on_track && self.list.len() < MAX_REFS {
-            if let Some(next) = self.previous.get(self.list.len()) {
+        if self.on_track {
+            // `previous` lists no atom twice: its next atom is not among the matched ones.
+            if let Some(next) = self.previous.get(self.matched) {
                 if same_atom(next, atom) {
-                    self.list.push(atom.clone());
-                    return Some((self.list.len() - 1) as u8);
+                    self.matched += 1;
+                    return Some((self.matched - 1) as u8);
                 }
             }
+            if let Some(i) = self.previous[..self.matched]
+                .iter()
+                .position(|a| same_atom(a, atom))
+            {
+                return Some(i as u8);
+            }
+            self.leave_track();
         }
-        self.on_track = false;
         if let Some(i) = self.list.iter().position(|a| same_atom(a, atom)) {
             return Some(i as u8);
         }
