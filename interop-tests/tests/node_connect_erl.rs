@@ -171,6 +171,34 @@ fn nodedown_when_the_beam_peer_is_killed_or_stalls() {
         waited >= Duration::from_secs(3) && waited <= Duration::from_secs(9),
         "nodedown after {waited:?} with net_ticktime 4"
     );
+
+    // A stalled peer while we have more to send than its socket takes: the blocked write must
+    // not keep the connection from going down (it once did, and no nodedown ever came).
+    let mut stuck = cluster.erl(&["-kernel", "net_ticktime", "4"]);
+    let stuck_name = stuck.eval("node().");
+    assert!(rt.block_on(node.ping(&stuck_name)));
+    stuck.guard.signal(libc::SIGSTOP);
+    let sender = node.spawn_process();
+    let big = Term::binary(vec![1u8; 1 << 20]);
+    let reason = rt.block_on(async {
+        for _ in 0..40 {
+            sender.send_named("nobody", &stuck_name, big.clone()).await;
+        }
+        loop {
+            match tokio::time::timeout(Duration::from_secs(15), events.recv()).await {
+                Ok(Ok(NodeEvent::Down { node, reason, .. })) if node == stuck_name => {
+                    return Some(reason)
+                }
+                Ok(Ok(_)) => continue,
+                _ => return None,
+            }
+        }
+    });
+    stuck.guard.signal(libc::SIGCONT);
+    assert!(
+        reason.is_some(),
+        "nodedown for a peer stalled while we send"
+    );
 }
 
 #[test]
