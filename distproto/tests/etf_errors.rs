@@ -372,17 +372,17 @@ fn zero_copy_binaries_share_the_input() {
 #[test]
 fn encode_errors() {
     use distproto::term::{BitString, Reference};
-    let bad_bits = Term::BitString(BitString {
+    let bad_bits = Term::BitString(Box::new(BitString {
         data: bytes::Bytes::from_static(&[1]),
         bits: 0,
-    });
+    }));
     assert!(etf::encode(&bad_bits).is_err());
     let node = Atom::new("a").unwrap();
-    let long_ref = Term::Reference(Reference {
+    let long_ref = Term::Reference(Box::new(Reference {
         node,
         creation: 1,
         ids: vec![0; 6],
-    });
+    }));
     assert!(etf::encode(&long_ref).is_err());
     let bad_minor = EncodeOptions {
         minor_version: 3,
@@ -403,11 +403,11 @@ fn encode_errors() {
 
 fn long_ref_term() -> Term {
     let node = Atom::new("a").unwrap();
-    Term::Reference(distproto::term::Reference {
+    Term::Reference(Box::new(distproto::term::Reference {
         node,
         creation: 1,
         ids: vec![0; 6],
-    })
+    }))
 }
 
 #[test]

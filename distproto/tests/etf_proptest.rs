@@ -58,11 +58,11 @@ fn leaf() -> impl Strategy<Value = Term> {
             any::<u32>(),
             prop::collection::vec(any::<u32>(), 0..=5)
         )
-            .prop_map(|(node, creation, ids)| Term::Reference(Reference {
+            .prop_map(|(node, creation, ids)| Term::Reference(Box::new(Reference {
                 node,
                 creation,
                 ids
-            })),
+            }))),
         (atom(), atom(), any::<u8>()).prop_map(|(module, function, arity)| {
             Term::Fun(Fun::Export(ExportFun {
                 module,
@@ -234,11 +234,11 @@ fn numbers_compare_exactly_and_ties_put_integers_first() {
     let ordered = [
         int(5),
         Term::atom("a"),
-        Term::Reference(Reference {
+        Term::Reference(Box::new(Reference {
             node: Atom::new("a").unwrap(),
             creation: 1,
             ids: vec![1],
-        }),
+        })),
         Term::Fun(Fun::Export(ExportFun {
             module: Atom::new("m").unwrap(),
             function: Atom::new("f").unwrap(),
@@ -310,11 +310,11 @@ fn otp_25_order_of_maps_bitstrings_and_identifiers() {
     assert!(port("b", 1, 1) > port("a", 2, 1));
     assert!(port("a", 1, 3) > port("a", 2, 2));
     let r = |n: &str, creation, ids: Vec<u32>| {
-        Term::Reference(Reference {
+        Term::Reference(Box::new(Reference {
             node: Atom::new(n).unwrap(),
             creation,
             ids,
-        })
+        }))
     };
     assert!(r("b", 1, vec![1, 2, 3]) > r("a", 1, vec![1, 2, 4]));
     assert!(r("a", 3, vec![1, 2, 3]) > r("a", 2, vec![1, 2, 4]));

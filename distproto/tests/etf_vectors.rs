@@ -352,11 +352,11 @@ fn identifiers() {
     );
     exact(
         REF3,
-        Term::Reference(Reference {
+        Term::Reference(Box::new(Reference {
             node: node("a"),
             creation: 7,
             ids: vec![1, 2, 3],
-        }),
+        })),
     );
     // OTP 26+ always writes V4_PORT_EXT.
     let port = Term::Port(Port {

@@ -312,10 +312,7 @@ impl Node {
         let tag = self.make_ref();
         let request = Term::tuple(vec![
             Term::atom("$gen_call"),
-            Term::tuple(vec![
-                Term::Pid(me.pid.clone()),
-                Term::Reference(tag.clone()),
-            ]),
+            Term::tuple(vec![Term::Pid(me.pid.clone()), Term::from(tag.clone())]),
             Term::tuple(vec![
                 Term::atom("is_auth"),
                 Term::Atom(self.inner.name.clone()),
@@ -325,9 +322,7 @@ impl Node {
         let timeout = self.inner.config.setup_time;
         me.mailbox
             .recv_match(Some(timeout), |m| match m {
-                Term::Tuple(items)
-                    if items.len() == 2 && items[0] == Term::Reference(tag.clone()) =>
-                {
+                Term::Tuple(items) if items.len() == 2 && items[0] == Term::from(tag.clone()) => {
                     Some(items[1] == Term::atom("yes"))
                 }
                 _ => None,

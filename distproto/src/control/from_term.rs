@@ -61,7 +61,7 @@ impl<'a> Fields<'a> {
     }
     fn reference(&self, index: usize) -> Result<Reference, ControlError> {
         match self.get(index, "a reference")? {
-            Term::Reference(r) => Ok(r.clone()),
+            Term::Reference(r) => Ok(Reference::clone(r)),
             _ => Err(self.bad(index, "a reference")),
         }
     }

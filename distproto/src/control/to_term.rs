@@ -9,7 +9,7 @@ fn pid(p: &Pid) -> Term {
 }
 
 fn reference(r: &Reference) -> Term {
-    Term::Reference(r.clone())
+    Term::from(r.clone())
 }
 
 fn proc_ref(p: &ProcRef) -> Term {

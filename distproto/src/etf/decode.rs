@@ -421,7 +421,7 @@ impl<'a> Decoder<'a> {
             PID_EXT | NEW_PID_EXT => self.pid_body(tag).map(Term::Pid),
             PORT_EXT | NEW_PORT_EXT | V4_PORT_EXT => self.port_body(tag).map(Term::Port),
             REFERENCE_EXT | NEW_REFERENCE_EXT | NEWER_REFERENCE_EXT => {
-                self.reference_body(tag, start).map(Term::Reference)
+                self.reference_body(tag, start).map(Term::from)
             }
             BIT_BINARY_EXT => self.bit_binary(start),
             EXPORT_EXT => self.export_fun(start),

@@ -1,28 +1,92 @@
 //! Atoms: short immutable names, compared by their text (UTF-8 bytes, which is also OTP's order).
-//! Never longer than 255 characters; short atoms are stored inline so decoding them never allocates.
+//! Never longer than 255 characters; atoms of up to 15 bytes are stored inline (16 bytes in all,
+//! so that a `Pid` fits in 32 bytes and a `Term` in 40) and decoding them never allocates.
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 /// How many UTF-8 bytes an atom may have and still be stored inline (no allocation).
-pub(crate) const INLINE_CAP: usize = 21;
+pub(crate) const INLINE_CAP: usize = 15;
 
-/// An atom. Cheap to clone (a copy of 24 bytes, or a reference-count increment for long atoms);
-/// the text is UTF-8.
+/// An atom. Cheap to clone (a copy of 16 bytes, or a reference-count increment for atoms longer
+/// than 15 bytes); the text is UTF-8.
 #[derive(Clone)]
 pub struct Atom(Repr);
 
 #[derive(Clone)]
 enum Repr {
-    /// `len` bytes of UTF-8 text at the start of `bytes`; the rest is unspecified. `ascii` says
-    /// whether the text is all ASCII (the encoder's ATOM_EXT choice needs it).
-    Inline {
-        len: u8,
-        ascii: bool,
-        bytes: [u8; INLINE_CAP],
-    },
-    Heap(Arc<str>),
+    /// `meta.len()` bytes of UTF-8 text at the start of `bytes`; the rest is unspecified.
+    Inline { meta: Meta, bytes: [u8; INLINE_CAP] },
+    /// A thin pointer (8 bytes), so that the whole enum fits in 16 bytes: the values `Meta`
+    /// does not use serve as the discriminant.
+    Heap(Arc<Box<str>>),
+}
+
+macro_rules! meta_enum {
+    ($($name:ident = $value:literal),* $(,)?) => {
+        /// Length (low 4 bits, 0..=15) and "not ASCII" (bit 4) of an inline atom, as an enum so
+        /// that the values 32..=255 are free for the compiler to tag `Repr::Heap` with.
+        #[derive(Clone, Copy, PartialEq, Eq)]
+        #[repr(u8)]
+        enum Meta { $($name = $value),* }
+
+        const METAS: [Meta; 32] = [$(Meta::$name),*];
+    };
+}
+
+meta_enum!(
+    M0 = 0,
+    M1 = 1,
+    M2 = 2,
+    M3 = 3,
+    M4 = 4,
+    M5 = 5,
+    M6 = 6,
+    M7 = 7,
+    M8 = 8,
+    M9 = 9,
+    M10 = 10,
+    M11 = 11,
+    M12 = 12,
+    M13 = 13,
+    M14 = 14,
+    M15 = 15,
+    M16 = 16,
+    M17 = 17,
+    M18 = 18,
+    M19 = 19,
+    M20 = 20,
+    M21 = 21,
+    M22 = 22,
+    M23 = 23,
+    M24 = 24,
+    M25 = 25,
+    M26 = 26,
+    M27 = 27,
+    M28 = 28,
+    M29 = 29,
+    M30 = 30,
+    M31 = 31,
+);
+
+impl Meta {
+    /// `len` must be at most [`INLINE_CAP`] (larger values are clamped).
+    #[inline]
+    fn new(len: usize, ascii: bool) -> Meta {
+        let index = len.min(INLINE_CAP) | if ascii { 0 } else { 16 };
+        METAS[index & 31]
+    }
+
+    #[inline]
+    fn len(self) -> usize {
+        usize::from(self as u8 & 15)
+    }
+
+    #[inline]
+    fn ascii(self) -> bool {
+        self as u8 & 16 == 0
+    }
 }
 
 impl Atom {
@@ -42,8 +106,8 @@ impl Atom {
     }
 
     /// Makes an atom from text the caller has already checked to be at most 255 characters.
-    /// Inline atoms keep `len` bytes of text at the start of `bytes`; the bytes after are
-    /// unspecified and never read.
+    /// Inline atoms keep their text at the start of `bytes`; the bytes after are unspecified
+    /// and never read.
     #[inline]
     pub(crate) fn from_str_unchecked(text: &str) -> Atom {
         let src = text.as_bytes();
@@ -51,13 +115,18 @@ impl Atom {
             let mut bytes = [0u8; INLINE_CAP];
             bytes[..src.len()].copy_from_slice(src);
             Atom(Repr::Inline {
-                len: src.len() as u8,
-                ascii: src.is_ascii(),
+                meta: Meta::new(src.len(), src.is_ascii()),
                 bytes,
             })
         } else {
-            Atom(Repr::Heap(Arc::from(text)))
+            Atom(Repr::Heap(Arc::new(Box::from(text))))
         }
+    }
+
+    /// Whether an atom of `len` UTF-8 bytes is stored inline (no allocation).
+    #[inline]
+    pub(crate) fn fits_inline(len: usize) -> bool {
+        len <= INLINE_CAP
     }
 
     /// Makes an atom from the first `len` bytes of `window`, which the caller checked to be ASCII
@@ -76,8 +145,7 @@ impl Atom {
                 }
             }
             return Atom(Repr::Inline {
-                len: len as u8,
-                ascii: true,
+                meta: Meta::new(len, true),
                 bytes,
             });
         }
@@ -105,13 +173,13 @@ impl Atom {
     #[inline]
     pub fn as_str(&self) -> &str {
         match &self.0 {
-            Repr::Inline { len, bytes, .. } => {
-                let used = bytes.get(..usize::from(*len)).unwrap_or_default();
+            Repr::Inline { meta, bytes } => {
+                let used = bytes.get(..meta.len()).unwrap_or_default();
                 // SAFETY: inline bytes are only ever copied whole from a `&str` (see
                 // `from_str_unchecked`), so they are valid UTF-8.
                 unsafe { std::str::from_utf8_unchecked(used) }
             }
-            Repr::Heap(text) => text,
+            Repr::Heap(text) => &***text,
         }
     }
 
@@ -119,7 +187,7 @@ impl Atom {
     #[inline]
     pub(crate) fn is_ascii(&self) -> bool {
         match &self.0 {
-            Repr::Inline { ascii, .. } => *ascii,
+            Repr::Inline { meta, .. } => meta.ascii(),
             Repr::Heap(text) => text.is_ascii(),
         }
     }
@@ -129,7 +197,7 @@ impl Atom {
     #[inline]
     pub(crate) fn inline_block(&self) -> Option<(&[u8; INLINE_CAP], usize)> {
         match &self.0 {
-            Repr::Inline { len, bytes, .. } => Some((bytes, usize::from(*len))),
+            Repr::Inline { meta, bytes } => Some((bytes, meta.len())),
             Repr::Heap(_) => None,
         }
     }
@@ -224,6 +292,20 @@ mod tests {
         assert_eq!(long.as_str(), "a_rather_long_atom_name_that_is_on_the_heap");
         assert!(short > long);
         assert_eq!(Atom::from_latin1(&[0xE9]).unwrap().as_str(), "é");
+    }
+
+    #[test]
+    fn atom_is_16_bytes() {
+        assert_eq!(std::mem::size_of::<Atom>(), 16);
+        assert_eq!(std::mem::size_of::<Option<Atom>>(), 16);
+        let fifteen = Atom::new("abcdefghijklmno").unwrap();
+        let sixteen = Atom::new("abcdefghijklmnop").unwrap();
+        assert!(fifteen.inline_block().is_some() && sixteen.inline_block().is_none());
+        assert_eq!(fifteen.as_str(), "abcdefghijklmno");
+        assert_eq!(sixteen.as_str(), "abcdefghijklmnop");
+        assert!(Atom::new("é").unwrap().inline_block().is_some());
+        assert!(!Atom::new("é").unwrap().is_ascii());
+        assert!(Atom::new("").unwrap().is_ascii());
     }
 
     #[test]

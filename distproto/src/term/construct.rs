@@ -72,12 +72,12 @@ impl Term {
                 if let Some(b) = owned.last_mut() {
                     *b &= mask;
                 }
-                Term::BitString(BitString {
+                Term::BitString(Box::new(BitString {
                     data: owned.freeze(),
                     bits,
-                })
+                }))
             }
-            _ => Term::BitString(BitString { data, bits }),
+            _ => Term::BitString(Box::new(BitString { data, bits })),
         }
     }
 
@@ -110,7 +110,7 @@ impl Term {
             Term::ImproperList(items, tail) => {
                 Term::improper_list(normalize_all(items), tail.normalize())
             }
-            Term::BitString(BitString { data, bits }) => Term::bitstring(data, bits),
+            Term::BitString(b) => Term::bitstring(b.data, b.bits),
             Term::Map(map) => {
                 let mut entries: Vec<(Term, Term)> = map
                     .into_iter()
@@ -208,7 +208,7 @@ impl From<Port> for Term {
 
 impl From<Reference> for Term {
     fn from(r: Reference) -> Term {
-        Term::Reference(r)
+        Term::Reference(Box::new(r))
     }
 }
 
@@ -249,10 +249,10 @@ mod tests {
         assert_eq!(Term::bitstring(vec![1u8, 2], 8), Term::binary(vec![1u8, 2]));
         assert_eq!(
             Term::bitstring(vec![0xFFu8], 3),
-            Term::BitString(BitString {
+            Term::BitString(Box::new(BitString {
                 data: Bytes::from_static(&[0xE0]),
                 bits: 3
-            })
+            }))
         );
     }
 }

@@ -40,7 +40,7 @@ pub enum Term {
     BigInt(BigInt),
     Float(Float),
     Atom(Atom),
-    Reference(Reference),
+    Reference(Box<Reference>),
     Fun(Fun),
     Port(Port),
     Pid(Pid),
@@ -49,5 +49,17 @@ pub enum Term {
     List(Vec<Term>),
     ImproperList(Vec<Term>, Box<Term>),
     Binary(Bytes),
-    BitString(BitString),
+    BitString(Box<BitString>),
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    /// Decoded data is mostly `Term`s: their size is most of the decoder's memory traffic.
+    #[test]
+    fn term_is_40_bytes() {
+        assert_eq!(std::mem::size_of::<Term>(), 40);
+        assert_eq!(std::mem::size_of::<Pid>(), 32);
+    }
 }

@@ -201,7 +201,8 @@ fn compare_local_funs(a: &LocalFun, b: &LocalFun, mode: Mode) -> Ordering {
 fn bits_of(t: &Term) -> (&[u8], usize) {
     match t {
         Term::Binary(b) => (b, b.len() * 8),
-        Term::BitString(BitString { data, bits }) => {
+        Term::BitString(b) => {
+            let BitString { data, bits } = b.as_ref();
             let whole = data.len().saturating_sub(1) * 8;
             (data, whole + usize::from((*bits).min(8)))
         }

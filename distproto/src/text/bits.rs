@@ -108,10 +108,10 @@ impl BitWriter {
         if rest == 0 {
             Term::Binary(Bytes::from(self.bytes))
         } else {
-            Term::BitString(BitString {
+            Term::BitString(Box::new(BitString {
                 data: Bytes::from(self.bytes),
                 bits: rest,
-            })
+            }))
         }
     }
 }
@@ -208,10 +208,10 @@ mod tests {
         let term = w.into_term();
         assert_eq!(
             term,
-            Term::BitString(BitString {
+            Term::BitString(Box::new(BitString {
                 data: Bytes::from(vec![0xbc, 0xa0]),
                 bits: 4
-            })
+            }))
         );
     }
 

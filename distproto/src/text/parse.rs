@@ -419,7 +419,7 @@ impl Parser {
             }
             ids.push(self.raw_number("a reference id word")?);
         }
-        Ok(Term::Reference(Reference {
+        Ok(Term::from(Reference {
             node,
             creation,
             ids,

@@ -134,17 +134,17 @@ mod tests {
             (Term::Binary(vec![1, 2, 3].into()), "<<1,2,3>>"),
             (Term::Binary(Vec::new().into()), "<<>>"),
             (
-                Term::BitString(BitString {
+                Term::BitString(Box::new(BitString {
                     data: vec![0b0010_0000].into(),
                     bits: 3,
-                }),
+                })),
                 "<<1:3>>",
             ),
             (
-                Term::BitString(BitString {
+                Term::BitString(Box::new(BitString {
                     data: vec![1, 0b0100_0000].into(),
                     bits: 3,
-                }),
+                })),
                 "<<1,2:3>>",
             ),
             (

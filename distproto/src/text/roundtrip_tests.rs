@@ -63,11 +63,11 @@ fn leaf() -> impl Strategy<Value = Term> {
             any::<u32>(),
             prop::collection::vec(any::<u32>(), 0..=5)
         )
-            .prop_map(|(node, creation, ids)| Term::Reference(Reference {
+            .prop_map(|(node, creation, ids)| Term::Reference(Box::new(Reference {
                 node,
                 creation,
                 ids
-            })),
+            }))),
         (ascii_atom(), ascii_atom(), any::<u8>()).prop_map(|(module, function, arity)| {
             Term::Fun(Fun::Export(ExportFun {
                 module,
