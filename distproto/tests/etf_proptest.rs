@@ -64,11 +64,11 @@ fn leaf() -> impl Strategy<Value = Term> {
                 ids
             }))),
         (atom(), atom(), any::<u8>()).prop_map(|(module, function, arity)| {
-            Term::Fun(Fun::Export(ExportFun {
+            Term::Fun(Fun::Export(Box::new(ExportFun {
                 module,
                 function,
                 arity,
-            }))
+            })))
         }),
     ]
 }
@@ -239,11 +239,11 @@ fn numbers_compare_exactly_and_ties_put_integers_first() {
             creation: 1,
             ids: vec![1],
         })),
-        Term::Fun(Fun::Export(ExportFun {
+        Term::Fun(Fun::Export(Box::new(ExportFun {
             module: Atom::new("m").unwrap(),
             function: Atom::new("f").unwrap(),
             arity: 0,
-        })),
+        }))),
         Term::Port(Port {
             node: Atom::new("a").unwrap(),
             id: 1,

@@ -375,11 +375,11 @@ fn identifiers() {
 fn funs() {
     exact(
         EXPORT_FUN,
-        Term::Fun(Fun::Export(ExportFun {
+        Term::Fun(Fun::Export(Box::new(ExportFun {
             module: node("lists"),
             function: node("map"),
             arity: 2,
-        })),
+        }))),
     );
     for (bytes, free) in [(LOCAL_FUN, 0), (CLOSURE, 0)] {
         let term = etf::decode(bytes).unwrap();

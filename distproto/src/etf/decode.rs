@@ -28,7 +28,13 @@ pub struct Decoder<'a> {
     /// binaries, at the price of keeping that copy alive while any of them lives.
     share_input: bool,
     shared_copy: Option<Bytes>,
+    /// Atoms too long to be stored inline that this decoder made, so that an atom repeated in
+    /// the input (a module or node name) shares one allocation instead of making one each time.
+    long_atoms: Vec<Atom>,
 }
+
+/// How many distinct long atoms a decoder remembers.
+const LONG_ATOM_CACHE: usize = 16;
 
 /// Inputs up to this size get one shared copy for all their binaries (see `share_input`).
 const SHARE_INPUT_LIMIT: usize = 256 << 10;
@@ -45,6 +51,7 @@ impl<'a> Decoder<'a> {
             cut_by_limit: false,
             share_input: false,
             shared_copy: None,
+            long_atoms: Vec::new(),
         }
     }
 
@@ -59,6 +66,7 @@ impl<'a> Decoder<'a> {
             cut_by_limit: false,
             share_input: false,
             shared_copy: None,
+            long_atoms: Vec::new(),
         }
     }
 
@@ -214,7 +222,7 @@ impl<'a> Decoder<'a> {
                 let len = usize::from(*n);
                 if rest.get(..len).is_some_and(<[u8]>::is_ascii) {
                     self.pos = pos + 2 + len;
-                    *dst = Term::Atom(Atom::from_ascii_prefix(rest, len));
+                    *dst = Term::Atom(self.ascii_atom(rest, len));
                     return Ok(());
                 }
             }
@@ -222,7 +230,7 @@ impl<'a> Decoder<'a> {
                 let len = usize::from(*n);
                 if rest.get(..len).is_some_and(<[u8]>::is_ascii) {
                     self.pos = pos + 3 + len;
-                    *dst = Term::Atom(Atom::from_ascii_prefix(rest, len));
+                    *dst = Term::Atom(self.ascii_atom(rest, len));
                     return Ok(());
                 }
             }
@@ -287,24 +295,22 @@ impl<'a> Decoder<'a> {
         if count < 2 {
             return 0;
         }
-        let base = items.len();
-        items.resize_with(base + count, || Term::Integer(0));
+        // `extend` from a range (an exact-size iterator) writes each element in place.
         let mut at = start;
-        for slot in items.iter_mut().skip(base) {
-            if let Term::Integer(x) = slot {
-                match input.get(at..) {
-                    Some([SMALL_INTEGER_EXT, b, ..]) => {
-                        *x = i64::from(*b);
-                        at += 2;
-                    }
-                    Some([INTEGER_EXT, b0, b1, b2, b3, ..]) => {
-                        *x = i64::from(i32::from_be_bytes([*b0, *b1, *b2, *b3]));
-                        at += 5;
-                    }
-                    _ => {}
+        items.extend((0..count).map(|_| {
+            let value = match input.get(at..) {
+                Some([SMALL_INTEGER_EXT, b, ..]) => {
+                    at += 2;
+                    i64::from(*b)
                 }
-            }
-        }
+                Some([INTEGER_EXT, b0, b1, b2, b3, ..]) => {
+                    at += 5;
+                    i64::from(i32::from_be_bytes([*b0, *b1, *b2, *b3]))
+                }
+                _ => 0,
+            };
+            Term::Integer(value)
+        }));
         self.pos = end;
         count
     }
@@ -326,17 +332,13 @@ impl<'a> Decoder<'a> {
         if count < 2 {
             return 0;
         }
-        let base = items.len();
-        items.resize_with(base + count, || Term::Float(Float(0.0)));
-        for (slot, chunk) in items
-            .iter_mut()
-            .skip(base)
-            .zip(input.get(start..end).unwrap_or_default().chunks_exact(9))
-        {
-            if let (Term::Float(f), Some(body)) = (slot, chunk.get(1..)) {
-                f.0 = float_body(body);
-            }
-        }
+        items.extend(
+            input
+                .get(start..end)
+                .unwrap_or_default()
+                .chunks_exact(9)
+                .map(|chunk| Term::Float(Float(float_body(chunk.get(1..).unwrap_or_default())))),
+        );
         self.pos = end;
         count
     }
@@ -570,7 +572,33 @@ impl<'a> Decoder<'a> {
             }
         }
         let sign = if negative { Sign::Minus } else { Sign::Plus };
-        Ok(Term::BigInt(BigInt::from_bytes_le(sign, digits)))
+        // Through 32-bit digits: `BigInt::from_slice` makes one allocation of the right size,
+        // where `from_bytes_le` makes several.
+        const STACK_WORDS: usize = 16;
+        let n_words = digits.len().div_ceil(4);
+        let mut stack = [0u32; STACK_WORDS];
+        let mut heap = Vec::new();
+        let words: &mut [u32] = if n_words <= STACK_WORDS {
+            stack.get_mut(..n_words).unwrap_or_default()
+        } else {
+            heap.resize(n_words, 0);
+            &mut heap
+        };
+        let chunks = digits.chunks_exact(4);
+        let rest = chunks.remainder();
+        for (word, chunk) in words.iter_mut().zip(chunks) {
+            if let [b0, b1, b2, b3] = chunk {
+                *word = u32::from_le_bytes([*b0, *b1, *b2, *b3]);
+            }
+        }
+        if let Some(last) = words.last_mut().filter(|_| !rest.is_empty()) {
+            let mut le = [0u8; 4];
+            for (d, s) in le.iter_mut().zip(rest) {
+                *d = *s;
+            }
+            *last = u32::from_le_bytes(le);
+        }
+        Ok(Term::BigInt(BigInt::from_slice(sign, words)))
     }
 
     /// An atom in a position that must hold one (node names, fun modules).
@@ -597,7 +625,7 @@ impl<'a> Decoder<'a> {
         let bytes = self.take(n)?;
         if n <= Atom::MAX_CHARS && bytes.is_ascii() {
             let window = self.input.get(text_start..).unwrap_or_default();
-            return Ok(Atom::from_ascii_prefix(window, n));
+            return Ok(self.ascii_atom(window, n));
         }
         if latin1 {
             return Atom::from_latin1(bytes)
@@ -610,7 +638,37 @@ impl<'a> Decoder<'a> {
                 return Err(self.error(start, Kind::AtomTooLong { chars }));
             }
         }
-        Ok(Atom::from_str_unchecked(text))
+        if Atom::fits_inline(text.len()) {
+            return Ok(Atom::from_str_unchecked(text));
+        }
+        Ok(self.long_atom(text))
+    }
+
+    /// An atom of the first `len` (at most 255) bytes of `window`, checked to be ASCII.
+    #[inline]
+    fn ascii_atom(&mut self, window: &[u8], len: usize) -> Atom {
+        if Atom::fits_inline(len) {
+            return Atom::from_ascii_prefix(window, len);
+        }
+        // ASCII is UTF-8.
+        let text = window
+            .get(..len)
+            .and_then(|bytes| std::str::from_utf8(bytes).ok())
+            .unwrap_or_default();
+        self.long_atom(text)
+    }
+
+    /// An atom too long to be inline: shared with an earlier one of the same text if any.
+    #[cold]
+    fn long_atom(&mut self, text: &str) -> Atom {
+        if let Some(atom) = self.long_atoms.iter().find(|a| a.as_str() == text) {
+            return atom.clone();
+        }
+        let atom = Atom::from_str_unchecked(text);
+        if self.long_atoms.len() < LONG_ATOM_CACHE {
+            self.long_atoms.push(atom.clone());
+        }
+        atom
     }
 
     fn cached_atom(&mut self, start: usize) -> Res<Atom> {
@@ -731,11 +789,11 @@ impl<'a> Decoder<'a> {
             )
         })?;
         let _ = start;
-        Ok(Term::Fun(Fun::Export(ExportFun {
+        Ok(Term::Fun(Fun::Export(Box::new(ExportFun {
             module,
             function,
             arity,
-        })))
+        }))))
     }
 
     fn local_fun(&mut self, start: usize, dst: &mut Term) -> Res<()> {
@@ -800,14 +858,9 @@ fn float_body(body: &[u8]) -> f64 {
 /// Appends the bytes of a STRING_EXT to `items` as integers, written in place (see
 /// [`Decoder::integer_run`] for why not `push`/`collect`).
 fn byte_list(mut items: Vec<Term>, bytes: &[u8]) -> Vec<Term> {
-    let base = items.len();
+    // `extend` from a slice iterator writes each element in place.
     items.reserve_exact(bytes.len());
-    items.resize_with(base + bytes.len(), || Term::Integer(0));
-    for (slot, b) in items.iter_mut().skip(base).zip(bytes) {
-        if let Term::Integer(x) = slot {
-            *x = i64::from(*b);
-        }
-    }
+    items.extend(bytes.iter().map(|&b| Term::Integer(i64::from(b))));
     items
 }
 
@@ -844,6 +897,7 @@ pub(super) fn decode_external(
         cut_by_limit,
         share_input: view.len() <= SHARE_INPUT_LIMIT,
         shared_copy: None,
+        long_atoms: Vec::new(),
     };
     if let Some(source) = source {
         if !cut_by_limit {

@@ -6,7 +6,7 @@ use super::{Atom, Pid, Term};
 /// A fun. Local funs sort before external ones, as in OTP 25.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Fun {
-    Export(ExportFun),
+    Export(Box<ExportFun>),
     Local(Box<LocalFun>),
 }
 

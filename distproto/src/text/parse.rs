@@ -346,11 +346,11 @@ impl Parser {
             _ => None,
         }
         .ok_or_else(|| ParseError::new(token.pos, "expected an arity 0..255 in fun M:F/A"))?;
-        Ok(Term::Fun(Fun::Export(ExportFun {
+        Ok(Term::Fun(Fun::Export(Box::new(ExportFun {
             module,
             function,
             arity,
-        })))
+        }))))
     }
 
     fn fun_atom(&mut self, what: &str) -> Result<Atom, ParseError> {

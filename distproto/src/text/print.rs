@@ -148,11 +148,11 @@ mod tests {
                 "<<1,2:3>>",
             ),
             (
-                Term::Fun(Fun::Export(ExportFun {
+                Term::Fun(Fun::Export(Box::new(ExportFun {
                     module: crate::term::Atom::new("lists").unwrap(),
                     function: crate::term::Atom::new("map").unwrap(),
                     arity: 2,
-                })),
+                }))),
                 "fun lists:map/2",
             ),
             (

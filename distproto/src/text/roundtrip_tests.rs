@@ -69,11 +69,11 @@ fn leaf() -> impl Strategy<Value = Term> {
                 ids
             }))),
         (ascii_atom(), ascii_atom(), any::<u8>()).prop_map(|(module, function, arity)| {
-            Term::Fun(Fun::Export(ExportFun {
+            Term::Fun(Fun::Export(Box::new(ExportFun {
                 module,
                 function,
                 arity,
-            }))
+            })))
         }),
     ]
 }
