@@ -220,7 +220,7 @@ impl<'a> Decoder<'a> {
             }
             Some([SMALL_ATOM_UTF8_EXT, n, rest @ ..]) => {
                 let len = usize::from(*n);
-                if rest.get(..len).is_some_and(<[u8]>::is_ascii) {
+                if ascii_prefix(rest, len) {
                     self.pos = pos + 2 + len;
                     *dst = Term::Atom(self.ascii_atom(rest, len));
                     return Ok(());
@@ -228,7 +228,7 @@ impl<'a> Decoder<'a> {
             }
             Some([ATOM_EXT, 0, n, rest @ ..]) => {
                 let len = usize::from(*n);
-                if rest.get(..len).is_some_and(<[u8]>::is_ascii) {
+                if ascii_prefix(rest, len) {
                     self.pos = pos + 3 + len;
                     *dst = Term::Atom(self.ascii_atom(rest, len));
                     return Ok(());
@@ -454,7 +454,10 @@ impl<'a> Decoder<'a> {
             let n = self.len32()?;
             // Each element takes at least one byte, and the tail one more.
             self.check_room(n.saturating_add(1), 1)?;
-            items.reserve(n);
+            // Exactly `n` for the first (usually only) segment: `reserve` on an empty vector
+            // would round a list of 1 or 2 elements up to 4 (a larger, slower kind of block for
+            // malloc).
+            items.reserve_exact(n);
             self.push_elements(&mut items, n)?;
             match self.input.get(self.pos) {
                 Some(&NIL_EXT) => {
@@ -842,6 +845,20 @@ impl<'a> Decoder<'a> {
             free_vars,
         })));
         Ok(())
+    }
+}
+
+/// Whether `window` has at least `len` bytes and the first `len` are ASCII. Short atoms (the
+/// common case) are checked with one 16-byte load instead of a call to `is_ascii`.
+#[inline(always)]
+fn ascii_prefix(window: &[u8], len: usize) -> bool {
+    match window.first_chunk::<16>() {
+        Some(block) if len < 16 => {
+            let word = u128::from_le_bytes(*block);
+            let used = (1u128 << (8 * len)) - 1;
+            word & used & 0x8080_8080_8080_8080_8080_8080_8080_8080 == 0
+        }
+        _ => window.get(..len).is_some_and(<[u8]>::is_ascii),
     }
 }
 
