@@ -2,7 +2,7 @@
 //! Total: every malformed input is a [`DecodeError`]; allocation is bounded by the input size.
 
 use bytes::Bytes;
-use num_bigint::{BigInt, Sign};
+use num_bigint::{BigInt, BigUint, Sign};
 
 use super::compress;
 use super::float_text;
@@ -367,6 +367,10 @@ impl<'a> Decoder<'a> {
             }
             LIST_EXT => self.list(start, dst),
             MAP_EXT => self.map(start, dst),
+            SMALL_BIG_EXT => {
+                let n = usize::from(self.u8()?);
+                self.big(n, dst)
+            }
             NEW_FUN_EXT => self.local_fun(start, dst),
             _ => {
                 *dst = self.scalar(tag, start)?;
@@ -414,11 +418,15 @@ impl<'a> Decoder<'a> {
             }
             SMALL_BIG_EXT => {
                 let n = usize::from(self.u8()?);
-                self.big(n)
+                let mut term = Term::Integer(0);
+                self.big(n, &mut term)?;
+                Ok(term)
             }
             LARGE_BIG_EXT => {
                 let n = self.len32()?;
-                self.big(n)
+                let mut term = Term::Integer(0);
+                self.big(n, &mut term)?;
+                Ok(term)
             }
             PID_EXT | NEW_PID_EXT => self.pid_body(tag).map(Term::Pid),
             PORT_EXT | NEW_PORT_EXT | V4_PORT_EXT => self.port_body(tag).map(Term::Port),
@@ -553,7 +561,9 @@ impl<'a> Decoder<'a> {
         })
     }
 
-    fn big(&mut self, n: usize) -> Res<Term> {
+    /// SMALL_BIG_EXT and LARGE_BIG_EXT after the length, written into `dst` (a bigint is 32
+    /// bytes: returning it through a `Result` and copying it costs more than building it).
+    fn big(&mut self, n: usize, dst: &mut Term) -> Res<()> {
         let negative = self.u8()? != 0;
         let digits = self.take(n)?;
         // Little-endian magnitude; high zero bytes do not count.
@@ -571,10 +581,39 @@ impl<'a> Decoder<'a> {
                 i128::from(magnitude)
             };
             if let Ok(small) = i64::try_from(value) {
-                return Ok(Term::Integer(small));
+                *dst = Term::Integer(small);
+                return Ok(());
             }
         }
         let sign = if negative { Sign::Minus } else { Sign::Plus };
+        if digits.len() <= 16 {
+            // Up to 128 bits: `From<u128>` makes exactly one allocation of 2 words. The digits
+            // are read with one 16-byte load when the input runs on that far (a byte-wise copy
+            // into a buffer stalls the load that follows it).
+            let digits_at = self.pos - n;
+            let value = match self
+                .input
+                .get(digits_at..)
+                .and_then(<[u8]>::first_chunk::<16>)
+            {
+                Some(block) => {
+                    let mask = u128::MAX
+                        .checked_shr(8 * (16 - digits.len() as u32))
+                        .unwrap_or(0);
+                    u128::from_le_bytes(*block) & mask
+                }
+                None => {
+                    let mut le = [0u8; 16];
+                    for (d, s) in le.iter_mut().zip(digits) {
+                        *d = *s;
+                    }
+                    u128::from_le_bytes(le)
+                }
+            };
+            let magnitude = BigUint::from(value);
+            *dst = Term::BigInt(BigInt::from_biguint(sign, magnitude));
+            return Ok(());
+        }
         // Through 32-bit digits: `BigInt::from_slice` makes one allocation of the right size,
         // where `from_bytes_le` makes several.
         const STACK_WORDS: usize = 16;
@@ -601,7 +640,8 @@ impl<'a> Decoder<'a> {
             }
             *last = u32::from_le_bytes(le);
         }
-        Ok(Term::BigInt(BigInt::from_slice(sign, words)))
+        *dst = Term::BigInt(BigInt::from_slice(sign, words));
+        Ok(())
     }
 
     /// An atom in a position that must hold one (node names, fun modules).
