@@ -84,7 +84,7 @@ fn links_monitors_and_exit_signals_inside_one_node() {
             next(&mut watcher).await,
             format!(
                 "{{'DOWN',{},process,{},boom}}",
-                text(&Term::Reference(mref)),
+                text(&Term::from(mref)),
                 text(&Term::Pid(b.clone()))
             )
         );

@@ -290,7 +290,7 @@ fn links_monitors_and_exit_signals_both_ways() {
         down,
         format!(
             "{{'DOWN',{},process,{},boom}}",
-            text(&Term::Reference(mref)),
+            text(&Term::from(mref)),
             text(&Term::Pid(p1.clone()))
         )
     );
@@ -449,7 +449,7 @@ fn node_loss_is_noconnection_everywhere() {
         vec![
             format!(
                 "{{'DOWN',{},process,{p_text},noconnection}}",
-                text(&Term::Reference(mref))
+                text(&Term::from(mref))
             ),
             format!("{{'EXIT',{p_text},noconnection}}"),
         ]

@@ -102,7 +102,7 @@ fn pg_groups_are_shared_between_beam_and_rust_nodes() {
     assert!(
         text.starts_with(&format!(
             "{{{},leave,",
-            distproto::text::write_term(&Term::Reference(mref))
+            distproto::text::write_term(&Term::from(mref))
         )),
         "{text}"
     );

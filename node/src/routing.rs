@@ -229,7 +229,7 @@ impl NodeInner {
 fn spawn_reply_message(req_id: &distproto::term::Reference, status: &str, result: Term) -> Term {
     Term::tuple(vec![
         Term::atom("spawn_reply"),
-        Term::Reference(req_id.clone()),
+        Term::from(req_id.clone()),
         Term::atom(status),
         result,
     ])

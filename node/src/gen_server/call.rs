@@ -72,9 +72,9 @@ impl Process {
                 .is_some_and(|link| link.peer.flags.contains(DistFlags::ALIAS));
         let tag = if alias_ok {
             self.node().inner.add_alias(self.pid(), &mref);
-            Term::improper_list(vec![Term::atom("alias")], Term::Reference(mref.clone()))
+            Term::improper_list(vec![Term::atom("alias")], Term::from(mref.clone()))
         } else {
-            Term::Reference(mref.clone())
+            Term::from(mref.clone())
         };
         let message = Term::tuple(vec![
             Term::atom("$gen_call"),
@@ -82,7 +82,7 @@ impl Process {
             request,
         ]);
         self.send_to(dest, message).await;
-        let mref_term = Term::Reference(mref.clone());
+        let mref_term = Term::from(mref.clone());
         // The matcher only recognises the reply or the 'DOWN'; the message is then taken apart
         // by value (no copy of a large reply).
         let outcome = self
@@ -162,7 +162,7 @@ impl Process {
                 Term::atom("$gen_call"),
                 Term::tuple(vec![
                     Term::Pid(self.pid().clone()),
-                    Term::tuple(vec![Term::Reference(tag.clone()), Term::atom(node)]),
+                    Term::tuple(vec![Term::from(tag.clone()), Term::atom(node)]),
                 ]),
                 request.clone(),
             ]);
@@ -170,14 +170,11 @@ impl Process {
             waiting.push((node.clone(), mref));
         }
         let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
-        let tag = Term::Reference(tag);
+        let tag = Term::from(tag);
         let mut replies = Vec::new();
         while !waiting.is_empty() {
             let left = deadline.map(|d| d.saturating_duration_since(tokio::time::Instant::now()));
-            let refs: Vec<Term> = waiting
-                .iter()
-                .map(|(_, r)| Term::Reference(r.clone()))
-                .collect();
+            let refs: Vec<Term> = waiting.iter().map(|(_, r)| Term::from(r.clone())).collect();
             let next = self
                 .mailbox
                 .recv_match(left, |m| {

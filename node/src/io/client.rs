@@ -57,7 +57,7 @@ impl Process {
     /// wait for `{io_reply, Ref, Reply}` or the server's `'DOWN'`.
     async fn io_request(&mut self, server: &Pid, request: Term) -> Result<(), IoError> {
         let reference = self.monitor(&Dest::Pid(server.clone())).await;
-        let tag = Term::Reference(reference.clone());
+        let tag = Term::from(reference.clone());
         let message = Term::tuple(vec![
             Term::atom("io_request"),
             Term::Pid(self.pid().clone()),

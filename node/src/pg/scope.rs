@@ -487,7 +487,7 @@ impl Scope {
         }
         for (reference, subscriber) in &self.subscribers {
             let message = Term::tuple(vec![
-                Term::Reference(reference.clone()),
+                Term::from(reference.clone()),
                 Term::atom(what),
                 group.clone(),
                 Term::list(pids.iter().cloned().map(Term::Pid).collect()),
@@ -503,7 +503,7 @@ impl Scope {
         }
         for (reference, subscriber) in &self.subscribers {
             let message = Term::tuple(vec![
-                Term::Reference(reference.clone()),
+                Term::from(reference.clone()),
                 Term::atom(what),
                 group.clone(),
                 Term::list(pids.iter().cloned().map(Term::Pid).collect()),

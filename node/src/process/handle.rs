@@ -216,7 +216,7 @@ impl Process {
     /// `erlang:demonitor(Ref, [flush])`: also removes a `'DOWN'` for it already in the mailbox.
     pub fn demonitor_flush(&mut self, reference: &Reference) {
         self.demonitor(reference);
-        let reference = Term::Reference(reference.clone());
+        let reference = Term::from(reference.clone());
         self.mailbox.remove_where(|m| match m {
             Term::Tuple(items) => {
                 items.len() == 5 && items[0].as_atom() == Some("DOWN") && items[1] == reference

@@ -36,7 +36,7 @@ fn is_atom(term: &Term, name: &str) -> bool {
 pub(crate) fn down_message(reference: &Reference, item: Term, reason: Term) -> Term {
     Term::tuple(vec![
         Term::atom("DOWN"),
-        Term::Reference(reference.clone()),
+        Term::from(reference.clone()),
         Term::atom("process"),
         item,
         reason,

@@ -122,14 +122,14 @@ impl Node {
             opts: Term::list(vec![Term::atom("monitor")]),
         };
         let call_args = Term::list(vec![
-            Term::Reference(res_ref.clone()),
+            Term::from(res_ref.clone()),
             module,
             function,
             Term::list(args),
         ]);
         link.send(ControlMessage::SpawnRequest(request), Some(call_args));
         let deadline = tokio::time::Instant::now() + timeout;
-        let req_term = Term::Reference(req_id.clone());
+        let req_term = Term::from(req_id.clone());
         let spawned = me
             .mailbox
             .recv_match(Some(remaining(deadline)), |m| match m {
@@ -300,7 +300,7 @@ fn remaining(deadline: tokio::time::Instant) -> Duration {
 
 /// Reads `erpc:execute_call/4`'s exit reason, as `erpc:call/5` does.
 fn execute_call_result(res_ref: &Reference, reason: Term) -> Result<Term, ErpcError> {
-    let res_ref = Term::Reference(res_ref.clone());
+    let res_ref = Term::from(res_ref.clone());
     if let Term::Tuple(items) = &reason {
         if items.first() == Some(&res_ref) {
             match items.as_slice() {
