@@ -179,7 +179,7 @@ impl Atom {
                 // `from_str_unchecked`), so they are valid UTF-8.
                 unsafe { std::str::from_utf8_unchecked(used) }
             }
-            Repr::Heap(text) => &***text,
+            Repr::Heap(text) => text,
         }
     }
 
