@@ -41,9 +41,10 @@
 
 // Performance notes. The fast paths are `decode_bytes` (binaries share the input) and
 // `encode_into` with a reused `Vec`. Decoding allocates one vector per tuple, list and map and
-// dropping frees them: in a loop that decodes and drops multi-megabyte terms, glibc's malloc gives
-// the freed heap back to the kernel each time and most of the time goes to page faults (nested.etf
-// decodes ~3x faster with `MALLOC_TRIM_THRESHOLD_` raised). Benchmarks should say which they run.
+// dropping frees them (a `Term` is 40 bytes; keep it so, see the size test in `term`). In a loop
+// that decodes and drops large terms, glibc's malloc may give the freed heap back to the kernel
+// each time and the time then goes to page faults; whether it does depends on malloc's dynamic
+// thresholds, i.e. on what the process freed before. Benchmarks should say which they run.
 
 mod compress;
 mod decode;
