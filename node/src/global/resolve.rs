@@ -17,11 +17,11 @@ const RESOLVE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// `fun global:random_exit_name/3`, the method our registrations carry.
 pub(crate) fn default_method() -> Term {
-    Term::Fun(Fun::Export(distproto::term::ExportFun {
+    Term::Fun(Fun::Export(Box::new(distproto::term::ExportFun {
         module: distproto::term::Atom::new("global").expect("atom"),
         function: distproto::term::Atom::new("random_exit_name").expect("atom"),
         arity: 3,
-    }))
+    })))
 }
 
 enum Method {
