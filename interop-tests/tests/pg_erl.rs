@@ -191,3 +191,91 @@ fn pg_between_two_rust_nodes_and_a_beam_node() {
             .ok_or(format!("{counts:?}"))
     });
 }
+
+#[test]
+fn pg_between_three_rust_nodes_and_a_beam_node_with_a_crashed_rust_node() {
+    let cluster = Cluster::new();
+    let rt = runtime();
+    let _guard = rt.enter();
+    let one = rt
+        .block_on(Node::start(cluster.config("rust")))
+        .expect("node");
+    let two = rt
+        .block_on(Node::start(cluster.config("rust")))
+        .expect("node");
+    // The third node runs on a runtime of its own; dropping that runtime is its crash: every
+    // task stops and every socket closes, without a goodbye.
+    let rt3 = runtime();
+    let three = rt3
+        .block_on(Node::start(cluster.config("rust")))
+        .expect("node");
+    let mut beam = cluster.erl(&["-kernel", "start_pg", "true"]);
+    let beam_name = beam.eval("node().");
+    for (a, b) in [
+        (&one, two.name()),
+        (&one, three.name()),
+        (&one, beam_name.as_str()),
+        (&two, three.name()),
+        (&two, beam_name.as_str()),
+    ] {
+        rt.block_on(a.connect_node(b)).expect("connect");
+    }
+    rt3.block_on(three.connect_node(&beam_name))
+        .expect("connect");
+    let group = Term::atom("g");
+    let members: Vec<_> = [&one, &two].iter().map(|n| n.spawn_process()).collect();
+    for (node, member) in [&one, &two].iter().zip(&members) {
+        rt.block_on(
+            node.pg()
+                .join(group.clone(), std::slice::from_ref(member.pid())),
+        )
+        .expect("join");
+    }
+    let m3 = three.spawn_process();
+    rt3.block_on(
+        three
+            .pg()
+            .join(group.clone(), std::slice::from_ref(m3.pid())),
+    )
+    .expect("join");
+    beam.eval("P = spawn(fun() -> receive stop -> ok end end), ok = pg:join(g, P).");
+    let counts = |beam: &mut ErlNode| {
+        (
+            one.pg().get_members(&group).len(),
+            two.pg().get_members(&group).len(),
+            three.pg().get_members(&group).len(),
+            erl_members(beam, "pg", "g"),
+        )
+    };
+    eventually("four members everywhere", || {
+        let seen = counts(&mut beam);
+        (seen == (4, 4, 4, 4))
+            .then_some(())
+            .ok_or(format!("{seen:?}"))
+    });
+
+    // A BEAM member that dies leaves every Rust node.
+    beam.eval("P ! stop.");
+    eventually("the BEAM member left everywhere", || {
+        let seen = counts(&mut beam);
+        (seen == (3, 3, 3, 3))
+            .then_some(())
+            .ok_or(format!("{seen:?}"))
+    });
+
+    // The third Rust node crashes: its member leaves the groups on every surviving node.
+    // (The runtime goes first: dropping m3 on a running node would be a normal exit.)
+    let gone = three.name().to_string();
+    rt3.shutdown_background();
+    drop(m3);
+    drop(three);
+    eventually("the crashed node's member is gone", || {
+        let seen = (
+            one.pg().get_members(&group).len(),
+            two.pg().get_members(&group).len(),
+            erl_members(&mut beam, "pg", "g"),
+        );
+        (seen == (2, 2, 2)).then_some(()).ok_or(format!("{seen:?}"))
+    });
+    assert!(!one.nodes().contains(&gone));
+}
