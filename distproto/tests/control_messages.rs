@@ -17,7 +17,7 @@ fn reference() -> Reference {
     Reference {
         node: Atom::new("a@h").expect("atom"),
         creation: 7,
-        ids: vec![1, 2, 3],
+        ids: [1, 2, 3].into(),
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 
 use distproto::etf::{self, DecodeOptions, EncodeOptions};
-use distproto::term::{Atom, ExportFun, Fun, LocalFun, Map, Pid, Port, Reference, Term};
+use distproto::term::{Atom, ExportFun, Fun, LocalFun, Map, Pid, Port, RefIds, Reference, Term};
 use num_bigint::{BigInt, Sign};
 use proptest::prelude::*;
 
@@ -61,7 +61,7 @@ fn leaf() -> impl Strategy<Value = Term> {
             .prop_map(|(node, creation, ids)| Term::Reference(Box::new(Reference {
                 node,
                 creation,
-                ids
+                ids: RefIds::new(&ids).unwrap_or_default(),
             }))),
         (atom(), atom(), any::<u8>()).prop_map(|(module, function, arity)| {
             Term::Fun(Fun::Export(Box::new(ExportFun {
@@ -237,7 +237,7 @@ fn numbers_compare_exactly_and_ties_put_integers_first() {
         Term::Reference(Box::new(Reference {
             node: Atom::new("a").unwrap(),
             creation: 1,
-            ids: vec![1],
+            ids: [1].into(),
         })),
         Term::Fun(Fun::Export(Box::new(ExportFun {
             module: Atom::new("m").unwrap(),
@@ -313,7 +313,7 @@ fn otp_25_order_of_maps_bitstrings_and_identifiers() {
         Term::Reference(Box::new(Reference {
             node: Atom::new(n).unwrap(),
             creation,
-            ids,
+            ids: RefIds::new(&ids).unwrap(),
         }))
     };
     assert!(r("b", 1, vec![1, 2, 3]) > r("a", 1, vec![1, 2, 4]));

@@ -355,7 +355,7 @@ fn identifiers() {
         Term::Reference(Box::new(Reference {
             node: node("a"),
             creation: 7,
-            ids: vec![1, 2, 3],
+            ids: [1, 2, 3].into(),
         })),
     );
     // OTP 26+ always writes V4_PORT_EXT.

@@ -156,7 +156,7 @@ impl Node {
         Reference {
             node: self.inner.name.clone(),
             creation: self.inner.creation,
-            ids: vec![n as u32 & 0x3ffff, (n >> 18) as u32, (n >> 50) as u32],
+            ids: [n as u32 & 0x3ffff, (n >> 18) as u32, (n >> 50) as u32].into(),
         }
     }
 

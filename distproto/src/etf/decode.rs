@@ -8,7 +8,7 @@ use super::compress;
 use super::float_text;
 use super::tag::*;
 use super::{DecodeError, DecodeErrorKind as Kind, DecodeOptions};
-use crate::term::{Atom, ExportFun, Float, Fun, LocalFun, Map, Pid, Port, Reference, Term};
+use crate::term::{Atom, ExportFun, Float, Fun, LocalFun, Map, Pid, Port, RefIds, Reference, Term};
 
 /// Internal results carry a boxed error so that `Result<Term, _>` stays as small as `Term`.
 type Res<T> = Result<T, Box<DecodeError>>;
@@ -760,7 +760,7 @@ impl<'a> Decoder<'a> {
             return Ok(Reference {
                 node,
                 creation,
-                ids: vec![id],
+                ids: RefIds::from([id]),
             });
         }
         let words = usize::from(self.u16()?);
@@ -773,10 +773,12 @@ impl<'a> Decoder<'a> {
         } else {
             self.u32()?
         };
-        let mut ids = Vec::with_capacity(words);
-        for _ in 0..words {
-            ids.push(self.u32()?);
+        let mut words_be = [0u32; Reference::MAX_WORDS];
+        for word in words_be.iter_mut().take(words) {
+            *word = self.u32()?;
         }
+        let ids = RefIds::new(words_be.get(..words).unwrap_or_default())
+            .map_err(|e| self.error(start, Kind::ReferenceTooLong { words: e.0 }))?;
         Ok(Reference {
             node,
             creation,

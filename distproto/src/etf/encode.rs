@@ -414,15 +414,12 @@ impl Encoder<'_> {
     }
 
     fn reference(&mut self, r: &Reference) -> Res<()> {
-        if r.ids.len() > Reference::MAX_WORDS {
-            return Err(self.fail(Kind::ReferenceTooLong { words: r.ids.len() }));
-        }
         let n = (r.ids.len() as u16).to_be_bytes();
         self.out
             .extend_from_slice(&[NEWER_REFERENCE_EXT, n[0], n[1]]);
         self.atom(&r.node);
         self.out.extend_from_slice(&r.creation.to_be_bytes());
-        for id in &r.ids {
+        for id in r.ids.iter() {
             self.out.extend_from_slice(&id.to_be_bytes());
         }
         Ok(())

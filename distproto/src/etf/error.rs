@@ -112,8 +112,6 @@ pub enum EncodeErrorKind {
     NotFinite,
     #[error("bitstring with {bits} bits in the last byte (must be 1..=7)")]
     BadBitString { bits: u8 },
-    #[error("reference with {words} id words (at most 5)")]
-    ReferenceTooLong { words: usize },
     #[error("{what} of {len} is too long for the external format")]
     TooLong { what: &'static str, len: usize },
     #[error("minor_version {0} is not 0, 1 or 2")]

@@ -3,7 +3,7 @@
 
 use std::hash::{Hash, Hasher};
 
-use super::Atom;
+use super::{Atom, RefIds};
 
 /// A process identifier of any node.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -26,17 +26,17 @@ pub struct Port {
 ///
 /// Equality follows OTP: the words form one little-endian number, so high zero words do not
 /// count (`[1,2]` equals `[1,2,0]`, as `=:=` says in OTP 25). The words are kept as given so they
-/// re-encode unchanged.
+/// re-encode unchanged. The words are inline ([`RefIds`]), so a reference owns no allocation.
 #[derive(Debug, Clone)]
 pub struct Reference {
     pub node: Atom,
     pub creation: u32,
-    pub ids: Vec<u32>,
+    pub ids: RefIds,
 }
 
 impl Reference {
     /// The most id words a reference may have on the wire (with DFLAG_V4_NC).
-    pub const MAX_WORDS: usize = 5;
+    pub const MAX_WORDS: usize = RefIds::MAX;
 
     /// The id words without high (trailing) zero words: what equality and order look at.
     pub fn significant_ids(&self) -> &[u32] {

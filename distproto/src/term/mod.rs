@@ -9,6 +9,7 @@ mod fun;
 mod ids;
 mod map;
 mod order;
+mod ref_ids;
 
 pub use atom::Atom;
 pub use bitstring::BitString;
@@ -16,6 +17,7 @@ pub use float::Float;
 pub use fun::{ExportFun, Fun, LocalFun};
 pub use ids::{Pid, Port, Reference};
 pub use map::{DuplicateKey, Map};
+pub use ref_ids::{RefIds, TooManyIds};
 
 use bytes::Bytes;
 use num_bigint::BigInt;

@@ -8,7 +8,7 @@ use num_traits::ToPrimitive;
 
 use super::bits::{bits_of, f16_bits, utf_units, BitWriter, MAX_BITS};
 use super::lex::{Lexer, Pos, Tok, Token};
-use crate::term::{Atom, ExportFun, Float, Fun, LocalFun, Map, Pid, Port, Reference, Term};
+use crate::term::{Atom, ExportFun, Float, Fun, LocalFun, Map, Pid, Port, RefIds, Reference, Term};
 
 /// How deeply tuples, lists, maps and binaries may nest in a literal: the same as the decoder's
 /// default `max_depth`, so every term `etf decode` prints can be read back.
@@ -410,14 +410,16 @@ impl Parser {
     fn ref_body(&mut self) -> Result<Term, ParseError> {
         let node = self.raw_node()?;
         let creation = self.raw_number("the reference's CREATION")?;
-        let mut ids = Vec::new();
+        let mut ids = RefIds::default();
         while !self.lexer.eat_char('>') {
             if ids.len() == Reference::MAX_WORDS {
                 return Err(self
                     .lexer
                     .unexpected("'>' (a reference has at most 5 id words)"));
             }
-            ids.push(self.raw_number("a reference id word")?);
+            let word = self.raw_number("a reference id word")?;
+            // Cannot fail: there are fewer than 5 words (checked above).
+            let _ = ids.push(word);
         }
         Ok(Term::from(Reference {
             node,

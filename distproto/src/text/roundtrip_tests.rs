@@ -5,7 +5,7 @@ use num_bigint::BigInt;
 use proptest::prelude::*;
 
 use super::{parse_term, write_term};
-use crate::term::{Atom, ExportFun, Fun, LocalFun, Map, Pid, Port, Reference, Term};
+use crate::term::{Atom, ExportFun, Fun, LocalFun, Map, Pid, Port, RefIds, Reference, Term};
 
 /// Atom text with characters that need quoting and escaping, Latin-1 and beyond.
 fn any_atom() -> impl Strategy<Value = Atom> {
@@ -66,7 +66,7 @@ fn leaf() -> impl Strategy<Value = Term> {
             .prop_map(|(node, creation, ids)| Term::Reference(Box::new(Reference {
                 node,
                 creation,
-                ids
+                ids: RefIds::new(&ids).unwrap_or_default(),
             }))),
         (ascii_atom(), ascii_atom(), any::<u8>()).prop_map(|(module, function, arity)| {
             Term::Fun(Fun::Export(Box::new(ExportFun {

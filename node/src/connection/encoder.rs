@@ -472,7 +472,7 @@ mod tests {
         let alias = Reference {
             node: b.node.clone(),
             creation: 7,
-            ids: vec![1, 2, 3],
+            ids: [1, 2, 3].into(),
         };
         vec![
             (
