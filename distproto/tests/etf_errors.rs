@@ -301,7 +301,7 @@ fn a_million_chained_list_tails_are_one_flat_list() {
             bytes.extend([108, 0, 0, 0, 1, 97, 7]);
         }
         bytes.push(106);
-        match etf::decode(&bytes).unwrap() {
+        match &etf::decode(&bytes).unwrap() {
             Term::List(items) => assert_eq!(items.len(), n),
             other => panic!("{other:?}"),
         }
@@ -360,7 +360,7 @@ fn decode_term_at_reads_terms_without_the_version_byte() {
 #[test]
 fn zero_copy_binaries_share_the_input() {
     let bytes = bytes::Bytes::from(etf::encode(&Term::binary(vec![7u8; 64])).unwrap());
-    match etf::decode_bytes(bytes.clone()).unwrap() {
+    match &etf::decode_bytes(bytes.clone()).unwrap() {
         Term::Binary(b) => {
             assert_eq!(b.len(), 64);
             assert_eq!(b.as_ptr(), bytes[6..].as_ptr());

@@ -101,7 +101,7 @@ fn messages_flow_both_ways() {
     assert!(echo.register("echo"));
     let node2 = node.clone();
     rt.spawn(async move {
-        while let Some(Term::Tuple(items)) = echo.mailbox.recv().await {
+        while let Some(Ok(items)) = echo.mailbox.recv().await.map(Term::into_tuple) {
             if let [Term::Pid(from), msg] = items.as_slice() {
                 echo.send(from, msg.clone()).await;
             }

@@ -26,7 +26,7 @@ async fn next(process: &mut Process) -> String {
 fn waiter(node: &Node) -> node::Pid {
     node.spawn(|mut process| async move {
         loop {
-            if let Some(Term::Tuple(items)) = process.mailbox.recv().await {
+            if let Some(Term::Tuple(items)) = &process.mailbox.recv().await {
                 if items.len() == 2 && items[0].as_atom() == Some("exit") {
                     return Err(items[1].clone());
                 }

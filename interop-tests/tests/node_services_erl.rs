@@ -80,7 +80,7 @@ fn sync(rt: &tokio::runtime::Runtime, node: &Node, erl: &mut ErlNode) {
 /// A pid an erl node sends to `inbox` (the expression must send `{pid, Pid}` to it).
 async fn pid_from(inbox: &mut Process) -> Pid {
     let message = inbox.mailbox.recv_timeout(5 * SECOND).await;
-    match message {
+    match &message {
         Some(Term::Tuple(items)) if items.len() == 2 => match &items[1] {
             Term::Pid(pid) => pid.clone(),
             other => panic!("expected a pid, got {}", text(other)),

@@ -555,10 +555,7 @@ impl<'a> Decoder<'a> {
             return Ok(Term::Binary(data));
         }
         // Term::bitstring clears unused bits (copying only when some are set).
-        Ok(match Term::bitstring(data, bits) {
-            Term::BitString(b) => Term::BitString(b),
-            other => other,
-        })
+        Ok(Term::bitstring(data, bits))
     }
 
     /// SMALL_BIG_EXT and LARGE_BIG_EXT after the length, written into `dst` (a bigint is 32

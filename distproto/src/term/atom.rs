@@ -192,6 +192,12 @@ impl Atom {
         }
     }
 
+    /// Whether the atom is stored inline (dropping it frees nothing).
+    #[inline(always)]
+    pub(crate) fn is_inline(&self) -> bool {
+        matches!(self.0, Repr::Inline { .. })
+    }
+
     /// For an inline atom: its whole fixed-size buffer and how many bytes of it are the text, so
     /// the encoder can copy a fixed-size block (fast) and then drop the unused tail.
     #[inline]

@@ -35,17 +35,16 @@ impl Term {
     /// `[H1, H2, ... | Tail]`, normalised: a list tail is appended, an empty head gives the tail.
     pub fn improper_list(head: Vec<Term>, tail: Term) -> Term {
         let mut head = head;
-        match tail {
-            Term::List(rest) => {
-                head.extend(rest);
-                Term::List(head)
+        let mut tail = tail;
+        match &mut tail {
+            Term::List(rest) | Term::ImproperList(rest, _) => {
+                // The tail's elements go after the head's, in the tail's own vector.
+                head.append(rest);
+                std::mem::swap(&mut head, rest);
+                tail
             }
-            Term::ImproperList(rest, tail) => {
-                head.extend(rest);
-                Term::ImproperList(head, tail)
-            }
-            tail if head.is_empty() => tail,
-            tail => Term::ImproperList(head, Box::new(tail)),
+            _ if head.is_empty() => tail,
+            _ => Term::ImproperList(head, Box::new(tail)),
         }
     }
 
@@ -103,16 +102,19 @@ impl Term {
     /// fit become `Integer`, list tails are flattened, bitstrings of whole bytes become binaries,
     /// map keys are re-sorted (a key that became equal to another keeps the first value).
     pub fn normalize(self) -> Term {
-        match self {
-            Term::BigInt(b) => Term::from(b),
-            Term::Tuple(items) => Term::Tuple(normalize_all(items)),
-            Term::List(items) => Term::List(normalize_all(items)),
+        // `Term` implements `Drop`, so parts are taken out of it rather than moved.
+        let mut this = self;
+        match &mut this {
+            Term::BigInt(b) => Term::from(std::mem::take(b)),
+            Term::Tuple(items) => Term::Tuple(normalize_all(std::mem::take(items))),
+            Term::List(items) => Term::List(normalize_all(std::mem::take(items))),
             Term::ImproperList(items, tail) => {
-                Term::improper_list(normalize_all(items), tail.normalize())
+                let tail = std::mem::replace(&mut **tail, Term::nil());
+                Term::improper_list(normalize_all(std::mem::take(items)), tail.normalize())
             }
-            Term::BitString(b) => Term::bitstring(b.data, b.bits),
+            Term::BitString(b) => Term::bitstring(b.data.clone(), b.bits),
             Term::Map(map) => {
-                let mut entries: Vec<(Term, Term)> = map
+                let mut entries: Vec<(Term, Term)> = std::mem::take(map)
                     .into_iter()
                     .map(|(k, v)| (k.normalize(), v.normalize()))
                     .collect();
@@ -123,11 +125,11 @@ impl Term {
                     Err(_) => Term::Map(Map::new()),
                 }
             }
-            Term::Fun(super::Fun::Local(mut f)) => {
+            Term::Fun(super::Fun::Local(f)) => {
                 f.free_vars = normalize_all(std::mem::take(&mut f.free_vars));
-                Term::Fun(super::Fun::Local(f))
+                this
             }
-            other => other,
+            _ => this,
         }
     }
 }

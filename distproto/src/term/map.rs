@@ -95,7 +95,8 @@ impl Map {
 
     /// The pairs in map key order, by value.
     pub fn into_entries(self) -> Vec<(Term, Term)> {
-        self.entries
+        let mut map = self;
+        std::mem::take(&mut map.entries)
     }
 
     pub fn len(&self) -> usize {
@@ -104,6 +105,11 @@ impl Map {
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// For `Drop` (in `drop.rs`): the pairs, to be emptied.
+    pub(super) fn entries_mut(&mut self) -> &mut Vec<(Term, Term)> {
+        &mut self.entries
     }
 
     fn position(&self, key: &Term) -> Result<usize, usize> {
@@ -220,7 +226,7 @@ impl IntoIterator for Map {
     type IntoIter = std::vec::IntoIter<(Term, Term)>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.entries.into_iter()
+        self.into_entries().into_iter()
     }
 }
 

@@ -4,12 +4,14 @@
 mod atom;
 mod bitstring;
 mod construct;
+mod drop;
 mod float;
 mod fun;
 mod ids;
 mod map;
 mod order;
 mod ref_ids;
+mod take;
 
 pub use atom::Atom;
 pub use bitstring::BitString;

@@ -453,8 +453,8 @@ impl Parser {
             .expect_char(',', "',' before the fun's free variables")?;
         self.lexer
             .expect_char('[', "the fun's free variables as a list [...]")?;
-        let free_vars = match self.list(depth + 1)? {
-            Term::List(items) => items,
+        let free_vars = match &mut self.list(depth + 1)? {
+            Term::List(items) => std::mem::take(items),
             _ => {
                 return Err(ParseError::new(
                     self.lexer.pos(),
@@ -522,9 +522,9 @@ impl Parser {
             Tok::Int(n) => Segment::Int(n),
             Tok::Char(c) => Segment::Int(c.into()),
             Tok::Float(f) => Segment::Float(f),
-            Tok::Punct(sign @ ("-" | "+")) => match self.signed_number(sign, start)? {
-                Term::Integer(n) => Segment::Int(n.into()),
-                Term::BigInt(n) => Segment::Int(n),
+            Tok::Punct(sign @ ("-" | "+")) => match &mut self.signed_number(sign, start)? {
+                Term::Integer(n) => Segment::Int((*n).into()),
+                Term::BigInt(n) => Segment::Int(std::mem::take(n)),
                 Term::Float(f) => Segment::Float(f.value()),
                 _ => return Err(ParseError::new(start, "expected a number after the sign")),
             },
@@ -746,17 +746,16 @@ fn integer(n: BigInt) -> Term {
 }
 
 /// `[a,b|tail]`, normalised: `[a|[b]]` is the proper list `[a,b]`.
-fn improper(mut items: Vec<Term>, tail: Term) -> Term {
-    match tail {
-        Term::List(rest) => {
-            items.extend(rest);
-            Term::List(items)
+fn improper(items: Vec<Term>, tail: Term) -> Term {
+    let mut tail = tail;
+    match &mut tail {
+        Term::List(rest) | Term::ImproperList(rest, _) => {
+            let mut items = items;
+            items.append(rest);
+            std::mem::swap(&mut items, rest);
+            tail
         }
-        Term::ImproperList(rest, tail) => {
-            items.extend(rest);
-            Term::ImproperList(items, tail)
-        }
-        tail => Term::ImproperList(items, Box::new(tail)),
+        _ => Term::ImproperList(items, Box::new(tail)),
     }
 }
 

@@ -214,8 +214,8 @@ impl Process {
 
 /// Element `index` (0-based) of a tuple, by value.
 fn element(message: Term, index: usize) -> Term {
-    match message {
-        Term::Tuple(items) => items.into_iter().nth(index).unwrap_or_else(Term::nil),
-        _ => Term::nil(),
+    match message.into_tuple() {
+        Ok(items) => items.into_iter().nth(index).unwrap_or_else(Term::nil),
+        Err(_) => Term::nil(),
     }
 }

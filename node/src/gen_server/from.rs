@@ -19,17 +19,18 @@ impl GenCall {
         if parts(&message).is_none() {
             return Err(message);
         }
-        let Term::Tuple(items) = message else {
-            return Err(message);
+        let mut items = message.into_tuple()?.into_iter();
+        let (_, Some(from_tag), Some(request)) = (items.next(), items.next(), items.next()) else {
+            return Err(Term::nil());
         };
-        let mut items = items.into_iter();
-        let (_, Some(Term::Tuple(from_tag)), Some(request)) =
-            (items.next(), items.next(), items.next())
-        else {
+        let Ok(from_tag) = from_tag.into_tuple() else {
             return Err(Term::nil());
         };
         let mut from_tag = from_tag.into_iter();
-        let (Some(Term::Pid(from)), Some(tag)) = (from_tag.next(), from_tag.next()) else {
+        let (Some(from), Some(tag)) = (from_tag.next(), from_tag.next()) else {
+            return Err(Term::nil());
+        };
+        let Ok(from) = from.into_pid() else {
             return Err(Term::nil());
         };
         Ok((GenCall { from, tag }, request))

@@ -175,14 +175,13 @@ async fn run<S: GenServer>(mut process: Process, mut server: S) -> Term {
 
 /// The request of a `{'$gen_cast', Request}` message; any other message is given back.
 fn take_cast(message: Term) -> Result<Term, Term> {
-    match message {
-        Term::Tuple(items)
-            if items.len() == 2 && items.first().and_then(Term::as_atom) == Some("$gen_cast") =>
-        {
-            Ok(items.into_iter().nth(1).unwrap_or_else(Term::nil))
-        }
-        other => Err(other),
+    let is_cast = matches!(&message, Term::Tuple(items)
+        if items.len() == 2 && items.first().and_then(Term::as_atom) == Some("$gen_cast"));
+    if !is_cast {
+        return Err(message);
     }
+    let items = message.into_tuple()?;
+    Ok(items.into_iter().nth(1).unwrap_or_else(Term::nil))
 }
 
 impl Process {

@@ -381,10 +381,7 @@ impl Server {
         };
         ops.extend(his_resolved);
         let known_before: Vec<Atom> = self.known.keys().cloned().collect();
-        let his_known = match his_known {
-            Term::List(items) => items,
-            _ => Vec::new(),
-        };
+        let his_known = his_known.into_list().unwrap_or_default();
         let mut listed = vec![Term::Atom(node.clone())];
         listed.extend(his_known.iter().cloned());
         let new_nodes = self.make_node_vsn_list(&listed);

@@ -28,7 +28,7 @@ pub(crate) fn serve_spawn_request(
             None,
         );
     };
-    let Term::List(args) = args else {
+    let Ok(args) = args.into_list() else {
         reply(0, Term::atom("badarg"));
         return;
     };
@@ -110,7 +110,7 @@ async fn execute_call(
     else {
         return Term::atom("badarg");
     };
-    let Term::List(call_args) = call_args else {
+    let Ok(call_args) = call_args.into_list() else {
         return Term::tuple(vec![
             res_ref,
             Term::atom("error"),
@@ -138,9 +138,11 @@ async fn execute_cast(
     args: Vec<Term>,
 ) -> Term {
     let mut args = args.into_iter();
-    let (Some(module), Some(function), Some(Term::List(call_args))) =
-        (args.next(), args.next(), args.next())
+    let (Some(module), Some(function), Some(call_args)) = (args.next(), args.next(), args.next())
     else {
+        return Term::atom("normal");
+    };
+    let Ok(call_args) = call_args.into_list() else {
         return Term::atom("normal");
     };
     if let Err(exception) = node

@@ -1,0 +1,65 @@
+//! Taking a term apart by value. `Term` implements `Drop` (see `drop.rs`), so a pattern cannot
+//! move a vector or a pid out of it; these do, and give the term back when it is something else.
+
+use super::{Atom, Pid, Term};
+
+impl Term {
+    /// The elements of a tuple, or the term itself when it is not a tuple.
+    pub fn into_tuple(self) -> Result<Vec<Term>, Term> {
+        let mut this = self;
+        match &mut this {
+            Term::Tuple(items) => Ok(std::mem::take(items)),
+            _ => Err(this),
+        }
+    }
+
+    /// The elements of a proper list (`[]` included), or the term itself when it is not one.
+    pub fn into_list(self) -> Result<Vec<Term>, Term> {
+        let mut this = self;
+        match &mut this {
+            Term::List(items) => Ok(std::mem::take(items)),
+            _ => Err(this),
+        }
+    }
+
+    /// The pid, or the term itself when it is not a pid.
+    pub fn into_pid(self) -> Result<Pid, Term> {
+        let mut this = self;
+        match &mut this {
+            Term::Pid(pid) => {
+                let empty = Pid {
+                    node: Atom::from_str_unchecked(""),
+                    id: 0,
+                    serial: 0,
+                    creation: 0,
+                };
+                Ok(std::mem::replace(pid, empty))
+            }
+            _ => Err(this),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn takes_parts_or_gives_the_term_back() {
+        let pair = Term::tuple(vec![Term::from(1), Term::atom("a")]);
+        assert_eq!(
+            pair.clone().into_tuple(),
+            Ok(vec![Term::from(1), Term::atom("a")])
+        );
+        assert_eq!(pair.clone().into_list(), Err(pair.clone()));
+        assert_eq!(Term::nil().into_list(), Ok(vec![]));
+        let pid = Pid {
+            node: Atom::from_str_unchecked("a@h"),
+            id: 1,
+            serial: 2,
+            creation: 3,
+        };
+        assert_eq!(Term::Pid(pid.clone()).into_pid(), Ok(pid));
+        assert_eq!(pair.clone().into_pid(), Err(pair));
+    }
+}
