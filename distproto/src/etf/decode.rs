@@ -110,7 +110,7 @@ impl<'a> Decoder<'a> {
         )
     }
 
-    #[inline]
+    #[inline(always)]
     fn u8(&mut self) -> Res<u8> {
         match self.input.get(self.pos) {
             Some(&b) => {
@@ -121,7 +121,7 @@ impl<'a> Decoder<'a> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn take(&mut self, n: usize) -> Res<&'a [u8]> {
         let input: &'a [u8] = self.input;
         match self
@@ -137,7 +137,7 @@ impl<'a> Decoder<'a> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn array<const N: usize>(&mut self) -> Res<[u8; N]> {
         let bytes = self.take(N)?;
         let mut out = [0u8; N];
@@ -145,22 +145,22 @@ impl<'a> Decoder<'a> {
         Ok(out)
     }
 
-    #[inline]
+    #[inline(always)]
     fn u16(&mut self) -> Res<u16> {
         self.array().map(u16::from_be_bytes)
     }
 
-    #[inline]
+    #[inline(always)]
     fn u32(&mut self) -> Res<u32> {
         self.array().map(u32::from_be_bytes)
     }
 
-    #[inline]
+    #[inline(always)]
     fn u64(&mut self) -> Res<u64> {
         self.array().map(u64::from_be_bytes)
     }
 
-    #[inline]
+    #[inline(always)]
     fn len32(&mut self) -> Res<usize> {
         self.u32().map(|n| n as usize)
     }
@@ -261,43 +261,30 @@ impl<'a> Decoder<'a> {
     fn push_elements(&mut self, items: &mut Vec<Term>, n: usize) -> Res<()> {
         let mut left = n;
         while left > 0 {
-            left -= self.integer_run(items, left);
-            left -= self.float_run(items, left);
-            if left > 0 {
-                self.push_element(items)?;
-                left -= 1;
+            let run = match self.input.get(self.pos) {
+                Some(&(SMALL_INTEGER_EXT | INTEGER_EXT)) => self.integer_run(items, left),
+                Some(&NEW_FLOAT_EXT) => self.float_run(items, left),
+                _ => 0,
+            };
+            if run > 0 {
+                left -= run;
+                continue;
             }
+            self.push_element(items)?;
+            left -= 1;
         }
         Ok(())
     }
 
     /// Decodes the run of up to `max` integers (SMALL_INTEGER_EXT, INTEGER_EXT) at the cursor
-    /// onto `items` and returns its length. The run is measured first, `items` grown with zeros,
-    /// then the values written into place: building each `Term` on the stack and pushing it
-    /// costs a store-forwarding stall per element, which this avoids.
+    /// onto `items` and returns its length, in one pass that writes each value straight into the
+    /// vector's spare capacity (building each `Term` on the stack and pushing it costs a
+    /// store-forwarding stall per element). Stops early when the capacity runs out.
     fn integer_run(&mut self, items: &mut Vec<Term>, max: usize) -> usize {
         let input: &'a [u8] = self.input;
-        let start = self.pos;
-        let mut end = start;
+        let mut at = self.pos;
         let mut count = 0;
-        while count < max {
-            let size = match input.get(end) {
-                Some(&SMALL_INTEGER_EXT) => 2,
-                Some(&INTEGER_EXT) => 5,
-                _ => break,
-            };
-            if end + size > input.len() {
-                break;
-            }
-            end += size;
-            count += 1;
-        }
-        if count < 2 {
-            return 0;
-        }
-        // `extend` from a range (an exact-size iterator) writes each element in place.
-        let mut at = start;
-        items.extend((0..count).map(|_| {
+        for slot in items.spare_capacity_mut().iter_mut().take(max) {
             let value = match input.get(at..) {
                 Some([SMALL_INTEGER_EXT, b, ..]) => {
                     at += 2;
@@ -307,39 +294,39 @@ impl<'a> Decoder<'a> {
                     at += 5;
                     i64::from(i32::from_be_bytes([*b0, *b1, *b2, *b3]))
                 }
-                _ => 0,
+                _ => break,
             };
-            Term::Integer(value)
-        }));
-        self.pos = end;
+            slot.write(Term::Integer(value));
+            count += 1;
+        }
+        // SAFETY: the first `count` slots of the spare capacity were initialised above.
+        unsafe { items.set_len(items.len() + count) };
+        self.pos = at;
         count
     }
 
     /// Like [`Decoder::integer_run`], for finite NEW_FLOAT_EXT floats.
     fn float_run(&mut self, items: &mut Vec<Term>, max: usize) -> usize {
         let input: &'a [u8] = self.input;
-        let start = self.pos;
-        let mut end = start;
+        let mut at = self.pos;
         let mut count = 0;
-        while count < max {
-            match input.get(end..end + 9) {
-                Some([NEW_FLOAT_EXT, body @ ..]) if float_body(body).is_finite() => {}
+        for slot in items.spare_capacity_mut().iter_mut().take(max) {
+            let value = match input.get(at..) {
+                Some([NEW_FLOAT_EXT, b0, b1, b2, b3, b4, b5, b6, b7, ..]) => {
+                    f64::from_be_bytes([*b0, *b1, *b2, *b3, *b4, *b5, *b6, *b7])
+                }
                 _ => break,
+            };
+            if !value.is_finite() {
+                break;
             }
-            end += 9;
+            at += 9;
+            slot.write(Term::Float(Float(value)));
             count += 1;
         }
-        if count < 2 {
-            return 0;
-        }
-        items.extend(
-            input
-                .get(start..end)
-                .unwrap_or_default()
-                .chunks_exact(9)
-                .map(|chunk| Term::Float(Float(float_body(chunk.get(1..).unwrap_or_default())))),
-        );
-        self.pos = end;
+        // SAFETY: the first `count` slots of the spare capacity were initialised above.
+        unsafe { items.set_len(items.len() + count) };
+        self.pos = at;
         count
     }
 
@@ -372,6 +359,10 @@ impl<'a> Decoder<'a> {
                 self.big(n, dst)
             }
             NEW_FUN_EXT => self.local_fun(start, dst),
+            NEW_PID_EXT | PID_EXT => self.pid_into(tag, dst),
+            NEWER_REFERENCE_EXT | NEW_REFERENCE_EXT | REFERENCE_EXT => {
+                self.reference_into(tag, start, dst)
+            }
             _ => {
                 *dst = self.scalar(tag, start)?;
                 Ok(())
@@ -428,10 +419,16 @@ impl<'a> Decoder<'a> {
                 self.big(n, &mut term)?;
                 Ok(term)
             }
-            PID_EXT | NEW_PID_EXT => self.pid_body(tag).map(Term::Pid),
+            PID_EXT | NEW_PID_EXT => {
+                let mut term = Term::Integer(0);
+                self.pid_into(tag, &mut term)?;
+                Ok(term)
+            }
             PORT_EXT | NEW_PORT_EXT | V4_PORT_EXT => self.port_body(tag).map(Term::Port),
             REFERENCE_EXT | NEW_REFERENCE_EXT | NEWER_REFERENCE_EXT => {
-                self.reference_body(tag, start).map(Term::from)
+                let mut term = Term::Integer(0);
+                self.reference_into(tag, start, &mut term)?;
+                Ok(term)
             }
             BIT_BINARY_EXT => self.bit_binary(start),
             EXPORT_EXT => self.export_fun(start),
@@ -641,6 +638,25 @@ impl<'a> Decoder<'a> {
         Ok(())
     }
 
+    /// An atom in a position that must hold one (node names, fun modules): short ASCII atoms
+    /// (the usual node names) are read here with one 16-byte load, the others by [`Self::atom`].
+    #[inline(always)]
+    fn node_atom(&mut self) -> Res<Atom> {
+        let pos = self.pos;
+        let input: &'a [u8] = self.input;
+        let (len, text_at) = match input.get(pos..) {
+            Some([SMALL_ATOM_UTF8_EXT | SMALL_ATOM_EXT, n, ..]) => (usize::from(*n), pos + 2),
+            Some([ATOM_EXT | ATOM_UTF8_EXT, 0, n, ..]) => (usize::from(*n), pos + 3),
+            _ => return self.atom(),
+        };
+        let window = input.get(text_at..).unwrap_or_default();
+        if Atom::fits_inline(len) && ascii_prefix(window, len) {
+            self.pos = text_at + len;
+            return Ok(self.ascii_atom(window, len));
+        }
+        self.atom()
+    }
+
     /// An atom in a position that must hold one (node names, fun modules).
     fn atom(&mut self) -> Res<Atom> {
         let start = self.pos;
@@ -722,8 +738,24 @@ impl<'a> Decoder<'a> {
             .ok_or_else(|| self.error(start, Kind::AtomCacheMiss { index }))
     }
 
+    /// A pid (its tag read) written into `dst`: built in registers and stored once, instead of
+    /// being returned through memory and copied (which stalls the loads that follow).
+    #[inline(never)]
+    fn pid_into(&mut self, tag: u8, dst: &mut Term) -> Res<()> {
+        *dst = Term::Pid(self.pid_body(tag)?);
+        Ok(())
+    }
+
+    /// A reference (its tag read) written into `dst`, as [`Self::pid_into`].
+    #[inline(never)]
+    fn reference_into(&mut self, tag: u8, start: usize, dst: &mut Term) -> Res<()> {
+        *dst = Term::Reference(Box::new(self.reference_body(tag, start)?));
+        Ok(())
+    }
+
+    #[inline(always)]
     fn pid_body(&mut self, tag: u8) -> Res<Pid> {
-        let node = self.atom()?;
+        let node = self.node_atom()?;
         let id = self.u32()?;
         let serial = self.u32()?;
         let creation = if tag == PID_EXT {
@@ -740,7 +772,7 @@ impl<'a> Decoder<'a> {
     }
 
     fn port_body(&mut self, tag: u8) -> Res<Port> {
-        let node = self.atom()?;
+        let node = self.node_atom()?;
         let (id, creation) = match tag {
             PORT_EXT => (u64::from(self.u32()?), u32::from(self.u8()?)),
             NEW_PORT_EXT => (u64::from(self.u32()?), self.u32()?),
@@ -749,9 +781,10 @@ impl<'a> Decoder<'a> {
         Ok(Port { node, id, creation })
     }
 
+    #[inline(always)]
     fn reference_body(&mut self, tag: u8, start: usize) -> Res<Reference> {
         if tag == REFERENCE_EXT {
-            let node = self.atom()?;
+            let node = self.node_atom()?;
             let id = self.u32()?;
             let creation = u32::from(self.u8()?);
             return Ok(Reference {
@@ -764,7 +797,7 @@ impl<'a> Decoder<'a> {
         if words > Reference::MAX_WORDS {
             return Err(self.error(start, Kind::ReferenceTooLong { words }));
         }
-        let node = self.atom()?;
+        let node = self.node_atom()?;
         let creation = if tag == NEW_REFERENCE_EXT {
             u32::from(self.u8()?)
         } else {
@@ -899,16 +932,6 @@ fn ascii_prefix(window: &[u8], len: usize) -> bool {
         }
         _ => window.get(..len).is_some_and(<[u8]>::is_ascii),
     }
-}
-
-/// The float in the 8 big-endian bytes of a NEW_FLOAT_EXT body (NaN for a short body).
-fn float_body(body: &[u8]) -> f64 {
-    let mut bits = [0u8; 8];
-    if body.len() != 8 {
-        return f64::NAN;
-    }
-    bits.copy_from_slice(body);
-    f64::from_be_bytes(bits)
 }
 
 /// Appends the bytes of a STRING_EXT to `items` as integers, written in place (see
