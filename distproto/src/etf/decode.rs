@@ -8,7 +8,9 @@ use super::compress;
 use super::float_text;
 use super::tag::*;
 use super::{DecodeError, DecodeErrorKind as Kind, DecodeOptions};
-use crate::term::{Atom, ExportFun, Float, Fun, LocalFun, Map, Pid, Port, RefIds, Reference, Term};
+use crate::term::{
+    owns_nothing, Atom, ExportFun, Float, Fun, LocalFun, Map, Pid, Port, RefIds, Reference, Term,
+};
 
 /// Internal results carry a boxed error so that `Result<Term, _>` stays as small as `Term`.
 type Res<T> = Result<T, Box<DecodeError>>;
@@ -202,19 +204,22 @@ impl<'a> Decoder<'a> {
         match input.get(pos..) {
             Some([SMALL_INTEGER_EXT, b, ..]) => {
                 self.pos = pos + 2;
-                *dst = Term::Integer(i64::from(*b));
+                put(dst, Term::Integer(i64::from(*b)));
                 return Ok(());
             }
             Some([INTEGER_EXT, b0, b1, b2, b3, ..]) => {
                 self.pos = pos + 5;
-                *dst = Term::Integer(i64::from(i32::from_be_bytes([*b0, *b1, *b2, *b3])));
+                put(
+                    dst,
+                    Term::Integer(i64::from(i32::from_be_bytes([*b0, *b1, *b2, *b3]))),
+                );
                 return Ok(());
             }
             Some([NEW_FLOAT_EXT, b0, b1, b2, b3, b4, b5, b6, b7, ..]) => {
                 let value = f64::from_be_bytes([*b0, *b1, *b2, *b3, *b4, *b5, *b6, *b7]);
                 if value.is_finite() {
                     self.pos = pos + 9;
-                    *dst = Term::Float(Float(value));
+                    put(dst, Term::Float(Float(value)));
                     return Ok(());
                 }
             }
@@ -222,7 +227,7 @@ impl<'a> Decoder<'a> {
                 let len = usize::from(*n);
                 if ascii_prefix(rest, len) {
                     self.pos = pos + 2 + len;
-                    *dst = Term::Atom(self.ascii_atom(rest, len));
+                    put(dst, Term::Atom(self.ascii_atom(rest, len)));
                     return Ok(());
                 }
             }
@@ -230,14 +235,14 @@ impl<'a> Decoder<'a> {
                 let len = usize::from(*n);
                 if ascii_prefix(rest, len) {
                     self.pos = pos + 3 + len;
-                    *dst = Term::Atom(self.ascii_atom(rest, len));
+                    put(dst, Term::Atom(self.ascii_atom(rest, len)));
                     return Ok(());
                 }
             }
             Some([BINARY_EXT, b0, b1, b2, b3, ..]) => {
                 self.pos = pos + 5;
                 let n = u32::from_be_bytes([*b0, *b1, *b2, *b3]) as usize;
-                *dst = Term::Binary(self.binary(n)?);
+                put(dst, Term::Binary(self.binary(n)?));
                 return Ok(());
             }
             _ => {}
@@ -364,7 +369,7 @@ impl<'a> Decoder<'a> {
                 self.reference_into(tag, start, dst)
             }
             _ => {
-                *dst = self.scalar(tag, start)?;
+                put(dst, self.scalar(tag, start)?);
                 Ok(())
             }
         }
@@ -446,7 +451,7 @@ impl<'a> Decoder<'a> {
         let mut items = Vec::with_capacity(n);
         self.push_elements(&mut items, n)?;
         self.depth -= 1;
-        *dst = Term::Tuple(items);
+        put(dst, Term::Tuple(items));
         Ok(())
     }
 
@@ -483,17 +488,20 @@ impl<'a> Decoder<'a> {
                     let mut tail = Term::Integer(0);
                     self.term_into(&mut tail)?;
                     self.depth -= 1;
-                    *dst = if items.is_empty() {
-                        tail
-                    } else {
-                        Term::ImproperList(items, Box::new(tail))
-                    };
+                    put(
+                        dst,
+                        if items.is_empty() {
+                            tail
+                        } else {
+                            Term::ImproperList(items, Box::new(tail))
+                        },
+                    );
                     return Ok(());
                 }
             }
         }
         self.depth -= 1;
-        *dst = Term::List(items);
+        put(dst, Term::List(items));
         Ok(())
     }
 
@@ -513,7 +521,7 @@ impl<'a> Decoder<'a> {
         self.depth -= 1;
         match Map::from_entries(entries) {
             Ok(map) => {
-                *dst = Term::Map(map);
+                put(dst, Term::Map(map));
                 Ok(())
             }
             Err(_) => Err(self.error(start, Kind::DuplicateMapKey)),
@@ -575,7 +583,7 @@ impl<'a> Decoder<'a> {
                 i128::from(magnitude)
             };
             if let Ok(small) = i64::try_from(value) {
-                *dst = Term::Integer(small);
+                put(dst, Term::Integer(small));
                 return Ok(());
             }
         }
@@ -605,7 +613,7 @@ impl<'a> Decoder<'a> {
                 }
             };
             let magnitude = BigUint::from(value);
-            *dst = Term::BigInt(BigInt::from_biguint(sign, magnitude));
+            put(dst, Term::BigInt(BigInt::from_biguint(sign, magnitude)));
             return Ok(());
         }
         // Through 32-bit digits: `BigInt::from_slice` makes one allocation of the right size,
@@ -634,7 +642,7 @@ impl<'a> Decoder<'a> {
             }
             *last = u32::from_le_bytes(le);
         }
-        *dst = Term::BigInt(BigInt::from_slice(sign, words));
+        put(dst, Term::BigInt(BigInt::from_slice(sign, words)));
         Ok(())
     }
 
@@ -742,14 +750,17 @@ impl<'a> Decoder<'a> {
     /// being returned through memory and copied (which stalls the loads that follow).
     #[inline(never)]
     fn pid_into(&mut self, tag: u8, dst: &mut Term) -> Res<()> {
-        *dst = Term::Pid(self.pid_body(tag)?);
+        put(dst, Term::Pid(self.pid_body(tag)?));
         Ok(())
     }
 
     /// A reference (its tag read) written into `dst`, as [`Self::pid_into`].
     #[inline(never)]
     fn reference_into(&mut self, tag: u8, start: usize, dst: &mut Term) -> Res<()> {
-        *dst = Term::Reference(Box::new(self.reference_body(tag, start)?));
+        put(
+            dst,
+            Term::Reference(Box::new(self.reference_body(tag, start)?)),
+        );
         Ok(())
     }
 
@@ -906,17 +917,31 @@ impl<'a> Decoder<'a> {
             );
             return Err(self.error(start, Kind::BadLength(msg)));
         }
-        *dst = Term::Fun(Fun::Local(Box::new(LocalFun {
-            arity,
-            uniq,
-            index,
-            module,
-            old_index,
-            old_uniq,
-            pid,
-            free_vars,
-        })));
+        put(
+            dst,
+            Term::Fun(Fun::Local(Box::new(LocalFun {
+                arity,
+                uniq,
+                index,
+                module,
+                old_index,
+                old_uniq,
+                pid,
+                free_vars,
+            }))),
+        );
         Ok(())
+    }
+}
+
+/// Stores `value` in `dst`, which holds the placeholder `Term::Integer(0)` a container slot is
+/// made with: it owns nothing, so it is overwritten without a call to the drop glue (a plain
+/// `*dst = value` calls it for every element; anything that does own something is dropped).
+#[inline(always)]
+fn put(dst: &mut Term, value: Term) {
+    let old = std::mem::replace(dst, value);
+    if owns_nothing(&old) {
+        std::mem::forget(old);
     }
 }
 

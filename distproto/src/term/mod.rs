@@ -5,6 +5,7 @@ mod atom;
 mod bitstring;
 mod construct;
 mod drop;
+pub(crate) use drop::owns_nothing;
 mod float;
 mod fun;
 mod ids;
