@@ -369,6 +369,9 @@ struct MessageAtoms {
     /// of one shape do), its list is `previous[..matched]` and no atom is copied.
     on_track: bool,
     matched: usize,
+    /// The index the previous lookup of this message gave: an atom often comes many times in a
+    /// row (the node of every pid in a list of pids), and is then found without a search.
+    last: u8,
 }
 
 impl MessageAtoms {
@@ -380,6 +383,7 @@ impl MessageAtoms {
             previous_header: Vec::new(),
             on_track: false,
             matched: 0,
+            last: 0,
         }
     }
 
@@ -387,6 +391,16 @@ impl MessageAtoms {
         self.list.clear();
         self.on_track = true;
         self.matched = 0;
+        self.last = 0;
+    }
+
+    /// The atoms the message has listed so far.
+    fn listed(&self) -> &[Atom] {
+        if self.on_track {
+            &self.previous[..self.matched]
+        } else {
+            &self.list
+        }
     }
 
     /// The message listed exactly the previous message's atoms.
@@ -409,6 +423,22 @@ impl AtomCacheRefs for MessageAtoms {
         if !self.enabled {
             return None;
         }
+        if self
+            .listed()
+            .get(usize::from(self.last))
+            .is_some_and(|a| same_atom(a, atom))
+        {
+            return Some(self.last);
+        }
+        let index = self.search(atom)?;
+        self.last = index;
+        Some(index)
+    }
+}
+
+impl MessageAtoms {
+    /// The index of `atom` in the message's list, adding it if new.
+    fn search(&mut self, atom: &Atom) -> Option<u8> {
         if self.on_track {
             // `previous` lists no atom twice: its next atom is not among the matched ones.
             if let Some(next) = self.previous.get(self.matched) {
@@ -469,6 +499,16 @@ mod tests {
         let many_atoms = Term::list((0..300).map(|i| Term::atom(&format!("atom_{i}"))).collect());
         let long = Term::atom(&"x".repeat(250).replace('x', "é"));
         let big = Term::binary(vec![7u8; 200_000]);
+        // Runs of one atom (the node of pids), broken by others, and an atom first met late.
+        let pids = Term::list(
+            (0..40)
+                .map(|i| match i % 10 {
+                    3 => Term::atom("between"),
+                    7 => Term::Pid(pid(&format!("n{i}@h"), i)),
+                    _ => Term::Pid(pid("b_with_a_long_node_name_for_the_heap@localhost", i)),
+                })
+                .collect(),
+        );
         let alias = Reference {
             node: b.node.clone(),
             creation: 7,
@@ -516,6 +556,7 @@ mod tests {
             ),
             (ControlMessage::Send { to: a.clone() }, Some(long)),
             (ControlMessage::Send { to: b.clone() }, Some(big)),
+            (ControlMessage::Send { to: b.clone() }, Some(pids)),
             (ControlMessage::Send { to: b.clone() }, Some(payload)),
         ]
     }
