@@ -1,16 +1,17 @@
 //! The receiving half of a connection's message layer, tuned for the hot path: the control tuples
-//! of sends (SEND, REG_SEND, SEND_SENDER) whose atoms come by cache reference are read straight
+//! of sends (SEND, REG_SEND, SEND_SENDER) and monitors (MONITOR_P, DEMONITOR_P, as every remote
+//! gen_server call sends) whose atoms come by cache reference are read straight
 //! from the bytes, without building a `Term` first; every other control message, and any send
 //! in another shape, goes through distproto's decoder and `ControlMessage::from_term`, so what
 //! is accepted and refused is what distproto's `DistReceiver` accepts and refuses (a test feeds
 //! both the same packets). Connections without a distribution header use `DistReceiver` itself.
 
 use bytes::Bytes;
-use distproto::control::ControlMessage;
+use distproto::control::{ControlMessage, ProcRef};
 use distproto::dist::{DistError, DistLimits, DistMessage, DistReceiver, InAtomCache, Reassembler};
 use distproto::etf::{decode_term_bytes_at, tag, AtomCacheLookup, DecodeOptions};
 use distproto::handshake::DistFlags;
-use distproto::term::{Atom, Pid};
+use distproto::term::{Atom, Pid, Reference};
 
 /// Packet tags after the 4-byte length.
 const VERSION: u8 = 131;
@@ -243,16 +244,20 @@ fn decode(
         max_size: limits.fragments.max_message_size,
         atom_cache: Some(atoms),
     };
-    // The sends: the payload first, then the message built where it is returned (a
-    // `ControlMessage` is large, and each move of one is a copy).
-    if let Some((send, pos)) = fast_control(bytes, pos, atoms) {
-        if pos >= bytes.len() {
-            return Err(DistError::MissingPayload(send.op()));
-        }
-        let payload = decode_term_bytes_at(bytes, pos, &options)?.0;
+    // The sends and monitors: the payload first, then the message built where it is returned
+    // (a `ControlMessage` is large, and each move of one is a copy).
+    if let Some((fast, pos)) = fast_control(bytes, pos, atoms) {
+        let payload = if fast.has_payload() {
+            if pos >= bytes.len() {
+                return Err(DistError::MissingPayload(fast.op()));
+            }
+            Some(decode_term_bytes_at(bytes, pos, &options)?.0)
+        } else {
+            None
+        };
         return Ok(Some(DistMessage {
-            control: send.into_control(),
-            payload: Some(payload),
+            control: fast.into_control(),
+            payload,
         }));
     }
     let (control, pos) = decode_term_bytes_at(bytes, pos, &options)?;
@@ -268,60 +273,106 @@ fn decode(
     Ok(Some(DistMessage { control, payload }))
 }
 
-/// A send's control tuple, read in place (smaller than a `ControlMessage`).
-enum FastSend {
+/// A control tuple of the hot path, read in place (smaller than a `ControlMessage`).
+enum FastControl {
     Send { to: Pid },
     RegSend { from: Pid, to_name: Atom },
     SendSender { from: Pid, to: Pid },
+    MonitorP(Monitor),
+    DemonitorP(Monitor),
 }
 
-impl FastSend {
+/// The fields of MONITOR_P and DEMONITOR_P.
+struct Monitor {
+    from: Pid,
+    to: ProcRef,
+    reference: Reference,
+}
+
+impl FastControl {
     fn op(&self) -> u8 {
         match self {
-            FastSend::Send { .. } => 2,
-            FastSend::RegSend { .. } => 6,
-            FastSend::SendSender { .. } => 22,
+            FastControl::Send { .. } => 2,
+            FastControl::RegSend { .. } => 6,
+            FastControl::MonitorP(_) => 19,
+            FastControl::DemonitorP(_) => 20,
+            FastControl::SendSender { .. } => 22,
         }
+    }
+
+    fn has_payload(&self) -> bool {
+        !matches!(self, FastControl::MonitorP(_) | FastControl::DemonitorP(_))
     }
 
     fn into_control(self) -> ControlMessage {
         match self {
-            FastSend::Send { to } => ControlMessage::Send { to },
-            FastSend::RegSend { from, to_name } => ControlMessage::RegSend { from, to_name },
-            FastSend::SendSender { from, to } => ControlMessage::SendSender { from, to },
+            FastControl::Send { to } => ControlMessage::Send { to },
+            FastControl::RegSend { from, to_name } => ControlMessage::RegSend { from, to_name },
+            FastControl::SendSender { from, to } => ControlMessage::SendSender { from, to },
+            FastControl::MonitorP(Monitor {
+                from,
+                to,
+                reference,
+            }) => ControlMessage::MonitorP {
+                from,
+                to,
+                reference,
+            },
+            FastControl::DemonitorP(Monitor {
+                from,
+                to,
+                reference,
+            }) => ControlMessage::DemonitorP {
+                from,
+                to,
+                reference,
+            },
         }
     }
 }
 
-/// SEND `{2, '', To}`, REG_SEND `{6, From, '', ToName}` and SEND_SENDER `{22, From, To}` with
-/// their atoms as cache references, read in place; `None` for anything else (the caller then
-/// decodes the general way, which also reports what is wrong with a malformed tuple).
-fn fast_control(bytes: &[u8], pos: usize, atoms: &HeaderAtoms<'_>) -> Option<(FastSend, usize)> {
+/// SEND `{2, '', To}`, REG_SEND `{6, From, '', ToName}`, SEND_SENDER `{22, From, To}`,
+/// MONITOR_P `{19, From, ToProc, Ref}` and DEMONITOR_P `{20, From, ToProc, Ref}` with their
+/// atoms as cache references, read in place; `None` for anything else (the caller then decodes
+/// the general way, which also reports what is wrong with a malformed tuple).
+fn fast_control(bytes: &[u8], pos: usize, atoms: &HeaderAtoms<'_>) -> Option<(FastControl, usize)> {
     let mut r = Fast { bytes, pos, atoms };
     let [tuple, arity, int, op] = r.take::<4>()?;
     if tuple != tag::SMALL_TUPLE_EXT || int != tag::SMALL_INTEGER_EXT {
         return None;
     }
-    let send = match (op, arity) {
+    let control = match (op, arity) {
         (2, 3) => {
             r.any_atom()?;
-            FastSend::Send { to: r.pid()? }
+            FastControl::Send { to: r.pid()? }
         }
         (6, 4) => {
             let from = r.pid()?;
             r.any_atom()?;
-            FastSend::RegSend {
+            FastControl::RegSend {
                 from,
                 to_name: r.atom()?,
             }
         }
-        (22, 3) => FastSend::SendSender {
+        (22, 3) => FastControl::SendSender {
             from: r.pid()?,
             to: r.pid()?,
         },
+        (19 | 20, 4) => {
+            let monitor = Monitor {
+                from: r.pid()?,
+                to: r.proc_ref()?,
+                reference: r.reference()?,
+            };
+            if op == 19 {
+                FastControl::MonitorP(monitor)
+            } else {
+                FastControl::DemonitorP(monitor)
+            }
+        }
         _ => return None,
     };
-    Some((send, r.pos))
+    Some((control, r.pos))
 }
 
 /// A cursor for `fast_control`: every read is checked; `None` means "not the fast shape".
@@ -358,6 +409,34 @@ impl Fast<'_> {
             [tag::SMALL_ATOM_UTF8_EXT | tag::SMALL_ATOM_EXT, 0] => Some(()),
             _ => None,
         }
+    }
+
+    /// A pid, or a registered name by cache reference.
+    fn proc_ref(&mut self) -> Option<ProcRef> {
+        match self.bytes.get(self.pos) {
+            Some(&tag::ATOM_CACHE_REF) => self.atom().map(ProcRef::Name),
+            _ => self.pid().map(ProcRef::Pid),
+        }
+    }
+
+    /// NEWER_REFERENCE_EXT with its node by cache reference (what OTP 23+ sends).
+    fn reference(&mut self) -> Option<Reference> {
+        let [kind, hi, lo] = self.take::<3>()?;
+        let words = usize::from(u16::from_be_bytes([hi, lo]));
+        if kind != tag::NEWER_REFERENCE_EXT || words > Reference::MAX_WORDS {
+            return None;
+        }
+        let node = self.atom()?;
+        let creation = self.u32()?;
+        let mut ids = Vec::with_capacity(words);
+        for _ in 0..words {
+            ids.push(self.u32()?);
+        }
+        Some(Reference {
+            node,
+            creation,
+            ids,
+        })
     }
 
     fn pid(&mut self) -> Option<Pid> {
@@ -443,6 +522,11 @@ mod tests {
             creation: 7,
             ids: [1, 2, 3].into(),
         };
+        let reference = Reference {
+            node: a.node.clone(),
+            creation: 7,
+            ids: vec![4, 5, 6],
+        };
         let reg_send = ControlMessage::RegSend {
             from: a.clone(),
             to_name: Atom::new("sink").unwrap(),
@@ -479,7 +563,42 @@ mod tests {
                 ControlMessage::Send { to: b.clone() },
                 Some(Term::binary(vec![7u8; 5000])),
             ),
+            (
+                ControlMessage::MonitorP {
+                    from: a.clone(),
+                    to: ProcRef::Name(Atom::new("bench_echo").unwrap()),
+                    reference: reference.clone(),
+                },
+                None,
+            ),
             (reg_send, Some(payload)),
+            (
+                ControlMessage::DemonitorP {
+                    from: a.clone(),
+                    to: ProcRef::Name(Atom::new("bench_echo").unwrap()),
+                    reference: reference.clone(),
+                },
+                None,
+            ),
+            (
+                ControlMessage::MonitorP {
+                    from: b.clone(),
+                    to: ProcRef::Pid(a.clone()),
+                    reference: Reference {
+                        ids: vec![9],
+                        ..reference.clone()
+                    },
+                },
+                None,
+            ),
+            (
+                ControlMessage::DemonitorP {
+                    from: b,
+                    to: ProcRef::Pid(a),
+                    reference,
+                },
+                None,
+            ),
         ]
     }
 
