@@ -226,6 +226,18 @@ impl Node {
     /// `To ! Message` with `from` as the sender; connects to the pid's node first if needed.
     /// Like Erlang's send, it never fails: undeliverable messages are dropped (and logged).
     pub async fn send(&self, from: Option<&Pid>, to: &Pid, message: Term) {
+        self.send_more(from, to, message, false).await
+    }
+
+    /// [`Node::send`] from a sender that will send again at once (see
+    /// `LinkHandle::send_more`): a remote message may wait for the next ones to share a write.
+    pub(crate) async fn send_more(
+        &self,
+        from: Option<&Pid>,
+        to: &Pid,
+        message: Term,
+        more_follows: bool,
+    ) {
         if self.is_local(to) {
             self.inner.processes.deliver(to.id, message);
             return;
@@ -241,7 +253,7 @@ impl Node {
                     }
                     _ => ControlMessage::Send { to: to.clone() },
                 };
-                link.send(control, Some(message));
+                link.send_more(control, Some(message), more_follows);
             }
             Err(e) => debug!(to = ?to, error = %e, "message dropped"),
         }
@@ -272,17 +284,29 @@ impl Node {
 
     /// Sends to an alias (a reference the receiver made an alias of), as gen replies do.
     pub async fn send_alias(&self, from: &Pid, alias: &Reference, message: Term) {
+        self.send_alias_more(from, alias, message, false).await
+    }
+
+    /// [`Node::send_alias`] from a sender that will send again at once (see `send_more`).
+    pub(crate) async fn send_alias_more(
+        &self,
+        from: &Pid,
+        alias: &Reference,
+        message: Term,
+        more_follows: bool,
+    ) {
         if alias.node == self.inner.name {
             self.inner.deliver_to_alias(alias, message);
             return;
         }
         if let Ok(link) = self.connect(alias.node.as_str()).await {
-            link.send(
+            link.send_more(
                 ControlMessage::AliasSend {
                     from: from.clone(),
                     alias: alias.clone(),
                 },
                 Some(message),
+                more_follows,
             );
         }
     }

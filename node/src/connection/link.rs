@@ -102,12 +102,27 @@ impl LinkHandle {
     /// waits: the bytes go out from here when a batch is large enough and the socket takes
     /// them, otherwise the writer task sends them.
     pub fn send(&self, control: ControlMessage, payload: Option<Term>) -> bool {
+        self.send_more(control, payload, false)
+    }
+
+    /// [`LinkHandle::send`] from a sender that knows it will send again at once (a server with
+    /// more requests waiting, about to reply to them): when `more_follows`, a message that
+    /// finds the connection idle is left to the writer task rather than written at once, so
+    /// that the messages that follow go out with it in one write (and the peer reads them at
+    /// once). The writer task runs as soon as the sender's task yields.
+    pub fn send_more(
+        &self,
+        control: ControlMessage,
+        payload: Option<Term>,
+        more_follows: bool,
+    ) -> bool {
         let mut out = self.lock();
         let out = &mut *out;
         if out.socket.is_none() || out.closing.is_some() {
             return false;
         }
-        let idle = out.pending().is_empty() && !out.writing && !out.flush_requested;
+        let idle =
+            !more_follows && out.pending().is_empty() && !out.writing && !out.flush_requested;
         match out.sender.encode(&control, payload.as_ref(), &mut out.buf) {
             Ok(()) => out.messages += 1,
             Err(e) => {

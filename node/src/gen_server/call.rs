@@ -61,7 +61,8 @@ impl Process {
             Dest::Remote { node, .. } => node.as_str().to_string(),
             Dest::Global(_) => return Err(CallError::NoProc),
         };
-        let mref = self.monitor(dest).await;
+        // The request follows at once: the two messages may share one write.
+        let mref = self.monitor_more(dest, true).await;
         let local = node_name == self.node().name();
         let alias_ok = local
             || self

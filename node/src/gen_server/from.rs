@@ -51,10 +51,28 @@ impl GenCall {
     /// `gen:reply/2`: `{Tag, Reply}` to the alias when the tag is `[alias | Alias]` (or
     /// `[[alias | Alias] | _]`), else to From.
     pub async fn reply(&self, node: &Node, sender: &Pid, reply: Term) {
+        self.reply_more(node, sender, reply, false).await
+    }
+
+    /// [`GenCall::reply`] from a server that has more requests waiting: the reply may wait
+    /// (until the server's task yields) to share one write with the replies that follow.
+    pub(crate) async fn reply_more(
+        &self,
+        node: &Node,
+        sender: &Pid,
+        reply: Term,
+        more_follows: bool,
+    ) {
         let message = Term::tuple(vec![self.tag.clone(), reply]);
         match alias_of(&self.tag) {
-            Some(alias) => node.send_alias(sender, alias, message).await,
-            None => node.send(Some(sender), &self.from, message).await,
+            Some(alias) => {
+                node.send_alias_more(sender, alias, message, more_follows)
+                    .await
+            }
+            None => {
+                node.send_more(Some(sender), &self.from, message, more_follows)
+                    .await
+            }
         }
     }
 }

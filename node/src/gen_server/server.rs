@@ -36,6 +36,14 @@ impl Ctx<'_> {
             .await
     }
 
+    /// The reply of a callback's return value: while more messages wait in the mailbox, it
+    /// may wait to share one write with the replies to them (the server's next replies).
+    async fn reply_returned(&self, call: &GenCall, reply: Term) {
+        let more_follows = !self.process.mailbox.is_empty();
+        call.reply_more(self.process.node(), self.process.pid(), reply, more_follows)
+            .await
+    }
+
     /// Like returning `{reply, R, State, Timeout}`: if no message comes within `timeout` after
     /// this callback, `handle_info` gets the atom `timeout`. Any message cancels it.
     pub fn set_timeout(&mut self, timeout: Duration) {
@@ -148,7 +156,7 @@ async fn run<S: GenServer>(mut process: Process, mut server: S) -> Term {
             Ok((call, request)) => {
                 match server.handle_call(&mut ctx, request, call.clone()).await {
                     CallReply::Reply(reply) => {
-                        ctx.reply(&call, reply).await;
+                        ctx.reply_returned(&call, reply).await;
                         Step::Continue
                     }
                     CallReply::NoReply => Step::Continue,

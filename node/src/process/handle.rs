@@ -112,6 +112,13 @@ impl Process {
     /// `erlang:monitor(process, Dest)`: a `{'DOWN', Ref, process, Item, Reason}` message comes
     /// when the target ends, is missing (`noproc`) or its node is lost (`noconnection`).
     pub async fn monitor(&self, dest: &Dest) -> Reference {
+        self.monitor_more(dest, false).await
+    }
+
+    /// [`Process::monitor`] for a caller that sends to the same node right after (a gen call
+    /// sends its request): the MONITOR_P may then wait to share one write with that message
+    /// (see `LinkHandle::send_more`).
+    pub(crate) async fn monitor_more(&self, dest: &Dest, more_follows: bool) -> Reference {
         let inner = &self.node.inner;
         let reference = self.node.make_ref();
         let resolved;
@@ -168,13 +175,14 @@ impl Process {
         }
         match self.node.connect(node.as_str()).await {
             Ok(link) => {
-                link.send(
+                link.send_more(
                     ControlMessage::MonitorP {
                         from: self.pid.clone(),
                         to: target,
                         reference: reference.clone(),
                     },
                     None,
+                    more_follows,
                 );
             }
             Err(_) => {

@@ -210,14 +210,17 @@ impl NodeInner {
             }
             return;
         }
+        // Nobody waits for a DEMONITOR_P: it goes out with what the process sends next (a gen
+        // call's next request), or when its task yields.
         if let Some(link) = self.peers.get(monitoring.node.as_str()) {
-            link.send(
+            link.send_more(
                 ControlMessage::DemonitorP {
                     from: watcher.clone(),
                     to: monitoring.target.clone(),
                     reference: reference.clone(),
                 },
                 None,
+                true,
             );
         }
     }
