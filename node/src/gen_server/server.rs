@@ -7,7 +7,11 @@ use crate::node::Node;
 use crate::process::{Mailbox, Process, SpawnOptions};
 use distproto::term::{Pid, Term};
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// A `handle_call` that returns within this lets its reply wait for the next ones (see
+/// `Ctx::reply_returned`): the server is answering fast, so they follow within microseconds.
+const QUICK_CALLBACK: Duration = Duration::from_micros(20);
 
 /// What `handle_call` decides: reply now, reply later (keep the [`GenCall`] and use
 /// [`Ctx::reply`]), or stop.
@@ -36,10 +40,11 @@ impl Ctx<'_> {
             .await
     }
 
-    /// The reply of a callback's return value: while more messages wait in the mailbox, it
-    /// may wait to share one write with the replies to them (the server's next replies).
-    async fn reply_returned(&self, call: &GenCall, reply: Term) {
-        let more_follows = !self.process.mailbox.is_empty();
+    /// The reply of a callback's return value. When the callback was quick and more messages
+    /// wait in the mailbox, the reply may wait (until the server's task yields) to share one
+    /// write with the replies to them; a slow server's replies leave at once.
+    async fn reply_returned(&self, call: &GenCall, reply: Term, took: Duration) {
+        let more_follows = took < QUICK_CALLBACK && !self.process.mailbox.is_empty();
         call.reply_more(self.process.node(), self.process.pid(), reply, more_follows)
             .await
     }
@@ -154,9 +159,10 @@ async fn run<S: GenServer>(mut process: Process, mut server: S) -> Term {
         };
         let step = match GenCall::take(message) {
             Ok((call, request)) => {
+                let started = Instant::now();
                 match server.handle_call(&mut ctx, request, call.clone()).await {
                     CallReply::Reply(reply) => {
-                        ctx.reply_returned(&call, reply).await;
+                        ctx.reply_returned(&call, reply, started.elapsed()).await;
                         Step::Continue
                     }
                     CallReply::NoReply => Step::Continue,
