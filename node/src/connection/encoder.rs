@@ -1,14 +1,14 @@
 //! The sending half of a connection's message layer, tuned for the hot path: the control tuples
-//! of sends (SEND, REG_SEND, SEND_SENDER, ALIAS_SEND) are written straight to bytes without
-//! building a `Term`, and the atoms of one message are collected in a short list instead of a
+//! of sends (SEND, REG_SEND, SEND_SENDER, ALIAS_SEND) and of a gen call's MONITOR_P and
+//! DEMONITOR_P are written straight to bytes without building a `Term`, and the atoms of one message are collected in a short list instead of a
 //! hash map. The bytes are exactly what distproto's `DistSender` writes (a test checks it);
 //! connections without a distribution header (pass-through) use `DistSender` itself.
 
-use distproto::control::ControlMessage;
+use distproto::control::{ControlMessage, ProcRef};
 use distproto::dist::{DistError, DistSender, ATOM_CACHE_SIZE, DEFAULT_FRAGMENT_SIZE};
 use distproto::etf::{encode_term_with_atom_cache, tag, AtomCacheRefs, EncodeOptions};
 use distproto::handshake::DistFlags;
-use distproto::term::{Atom, Pid, Term};
+use distproto::term::{Atom, Pid, Reference, Term};
 
 /// Packet tags after the 4-byte length.
 const VERSION: u8 = 131;
@@ -157,6 +157,31 @@ impl HeaderEncoder {
                 self.pid(from, body);
                 self.pid(to, body);
             }
+            // A gen call's monitor and demonitor, and a gen reply to an alias. A reference too
+            // long to encode goes the general way, which reports it.
+            MonitorP {
+                from,
+                to,
+                reference,
+            }
+            | DemonitorP {
+                from,
+                to,
+                reference,
+            } if reference.ids.len() <= Reference::MAX_WORDS => {
+                body.extend_from_slice(&[tag::SMALL_TUPLE_EXT, 4, tag::SMALL_INTEGER_EXT, op]);
+                self.pid(from, body);
+                match to {
+                    ProcRef::Pid(pid) => self.pid(pid, body),
+                    ProcRef::Name(name) => self.atom(name, body),
+                }
+                self.reference(reference, body);
+            }
+            AliasSend { from, alias } if alias.ids.len() <= Reference::MAX_WORDS => {
+                body.extend_from_slice(&[tag::SMALL_TUPLE_EXT, 3, tag::SMALL_INTEGER_EXT, op]);
+                self.pid(from, body);
+                self.reference(alias, body);
+            }
             other => {
                 return encode_term_with_atom_cache(
                     &other.to_term(),
@@ -192,6 +217,17 @@ impl HeaderEncoder {
         body.extend_from_slice(&pid.id.to_be_bytes());
         body.extend_from_slice(&pid.serial.to_be_bytes());
         body.extend_from_slice(&pid.creation.to_be_bytes());
+    }
+
+    /// NEWER_REFERENCE_EXT, as distproto writes it (at most `Reference::MAX_WORDS` ids).
+    fn reference(&mut self, reference: &Reference, body: &mut Vec<u8>) {
+        body.push(tag::NEWER_REFERENCE_EXT);
+        body.extend_from_slice(&(reference.ids.len() as u16).to_be_bytes());
+        self.atom(&reference.node, body);
+        body.extend_from_slice(&reference.creation.to_be_bytes());
+        for id in &reference.ids {
+            body.extend_from_slice(&id.to_be_bytes());
+        }
     }
 
     /// The distribution header for the atoms this message listed. Only now, with both terms
@@ -476,7 +512,6 @@ fn same_atom(a: &Atom, b: &Atom) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use distproto::term::Reference;
 
     fn pid(node: &str, id: u32) -> Pid {
         Pid {
@@ -557,6 +592,42 @@ mod tests {
             (ControlMessage::Send { to: a.clone() }, Some(long)),
             (ControlMessage::Send { to: b.clone() }, Some(big)),
             (ControlMessage::Send { to: b.clone() }, Some(pids)),
+            (
+                ControlMessage::MonitorP {
+                    from: a.clone(),
+                    to: ProcRef::Name(Atom::new("bench_echo").unwrap()),
+                    reference: Reference {
+                        node: a.node.clone(),
+                        creation: 7,
+                        ids: vec![4, 5, 6],
+                    },
+                },
+                None,
+            ),
+            (
+                ControlMessage::DemonitorP {
+                    from: b.clone(),
+                    to: ProcRef::Pid(a.clone()),
+                    reference: Reference {
+                        node: b.node.clone(),
+                        creation: 9,
+                        ids: vec![1, 2, 3, 4, 5],
+                    },
+                },
+                None,
+            ),
+            (
+                ControlMessage::MonitorP {
+                    from: a.clone(),
+                    to: ProcRef::Pid(b.clone()),
+                    reference: Reference {
+                        node: a.node.clone(),
+                        creation: 7,
+                        ids: vec![],
+                    },
+                },
+                None,
+            ),
             (ControlMessage::Send { to: b.clone() }, Some(payload)),
         ]
     }
