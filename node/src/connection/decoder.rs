@@ -11,7 +11,7 @@ use distproto::control::{ControlMessage, ProcRef};
 use distproto::dist::{DistError, DistLimits, DistMessage, DistReceiver, InAtomCache, Reassembler};
 use distproto::etf::{decode_term_bytes_at, tag, AtomCacheLookup, DecodeOptions};
 use distproto::handshake::DistFlags;
-use distproto::term::{Atom, Pid, Reference};
+use distproto::term::{Atom, Pid, RefIds, Reference};
 
 /// Packet tags after the 4-byte length.
 const VERSION: u8 = 131;
@@ -428,9 +428,9 @@ impl Fast<'_> {
         }
         let node = self.atom()?;
         let creation = self.u32()?;
-        let mut ids = Vec::with_capacity(words);
+        let mut ids = RefIds::default();
         for _ in 0..words {
-            ids.push(self.u32()?);
+            ids.push(self.u32()?).ok()?;
         }
         Some(Reference {
             node,
@@ -525,7 +525,7 @@ mod tests {
         let reference = Reference {
             node: a.node.clone(),
             creation: 7,
-            ids: vec![4, 5, 6],
+            ids: [4, 5, 6].into(),
         };
         let reg_send = ControlMessage::RegSend {
             from: a.clone(),
@@ -585,7 +585,7 @@ mod tests {
                     from: b.clone(),
                     to: ProcRef::Pid(a.clone()),
                     reference: Reference {
-                        ids: vec![9],
+                        ids: [9].into(),
                         ..reference.clone()
                     },
                 },

@@ -599,7 +599,7 @@ mod tests {
                     reference: Reference {
                         node: a.node.clone(),
                         creation: 7,
-                        ids: vec![4, 5, 6],
+                        ids: [4, 5, 6].into(),
                     },
                 },
                 None,
@@ -611,7 +611,7 @@ mod tests {
                     reference: Reference {
                         node: b.node.clone(),
                         creation: 9,
-                        ids: vec![1, 2, 3, 4, 5],
+                        ids: [1, 2, 3, 4, 5].into(),
                     },
                 },
                 None,
@@ -623,7 +623,7 @@ mod tests {
                     reference: Reference {
                         node: a.node.clone(),
                         creation: 7,
-                        ids: vec![],
+                        ids: distproto::term::RefIds::default(),
                     },
                 },
                 None,
