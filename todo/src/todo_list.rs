@@ -1,0 +1,174 @@
+//! `%Todo.List{}`, the book's pure data: entries by integer id and the next id. Converts to and
+//! from the exact term the book's nodes send and store; never touches disk or the network.
+
+use crate::date::Date;
+use distproto::term::{Map, Term};
+use std::collections::BTreeMap;
+
+/// `%Todo.List{next_id: 1, entries: %{}}`. Each entry is kept as the map the caller gave (plus
+/// `id`), so keys other than `date` and `title` survive a round trip through a Rust node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TodoList {
+    pub next_id: i64,
+    pub entries: BTreeMap<i64, Map>,
+}
+
+/// Why a term is not a `%Todo.List{}`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a %Todo.List{{}}: {0}")]
+pub struct NotATodoList(pub String);
+
+impl Default for TodoList {
+    fn default() -> Self {
+        TodoList::new()
+    }
+}
+
+impl TodoList {
+    /// `Todo.List.new()`.
+    pub fn new() -> TodoList {
+        TodoList {
+            next_id: 1,
+            entries: BTreeMap::new(),
+        }
+    }
+
+    /// `Todo.List.add_entry/2`: puts `id => next_id` into the entry, stores it, bumps next_id.
+    pub fn add_entry(&mut self, mut entry: Map) {
+        let id = self.next_id;
+        entry.insert(Term::atom("id"), Term::from(id));
+        self.entries.insert(id, entry);
+        self.next_id += 1;
+    }
+
+    /// `Todo.List.entries/2`: the entries whose `date` equals `date` (Erlang `==`), by ascending
+    /// id. That is the book's order for lists of up to 32 entries (a flatmap); above 32 the
+    /// book's order is the BEAM's hash order, which is not reproduced.
+    pub fn entries(&self, date: &Term) -> Vec<Term> {
+        let date_key = Term::atom("date");
+        self.entries
+            .values()
+            .filter(|entry| entry.get(&date_key).is_some_and(|d| d.erlang_eq(date)))
+            .map(|entry| Term::Map(entry.clone()))
+            .collect()
+    }
+
+    pub fn size(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The term: `#{'__struct__' => 'Elixir.Todo.List', entries => #{Id => Entry}, next_id => N}`.
+    pub fn to_term(&self) -> Term {
+        let entries = self
+            .entries
+            .iter()
+            .map(|(id, entry)| (Term::from(*id), Term::Map(entry.clone())));
+        let entries = Map::from_pairs(entries).unwrap_or_default();
+        let pairs = [
+            (Term::atom("__struct__"), Term::atom("Elixir.Todo.List")),
+            (Term::atom("entries"), Term::Map(entries)),
+            (Term::atom("next_id"), Term::from(self.next_id)),
+        ];
+        Term::Map(Map::from_pairs(pairs).unwrap_or_default())
+    }
+
+    /// Reads a `%Todo.List{}` term (from a peer or a file), checking its shape.
+    pub fn from_term(term: &Term) -> Result<TodoList, NotATodoList> {
+        let bad = |why: &str| NotATodoList(why.to_string());
+        let Term::Map(map) = term else {
+            return Err(bad("not a map"));
+        };
+        if map.get(&Term::atom("__struct__")).and_then(Term::as_atom) != Some("Elixir.Todo.List") {
+            return Err(bad("'__struct__' is not 'Elixir.Todo.List'"));
+        }
+        let Some(Term::Integer(next_id)) = map.get(&Term::atom("next_id")) else {
+            return Err(bad("next_id is not an integer"));
+        };
+        let Some(Term::Map(entries)) = map.get(&Term::atom("entries")) else {
+            return Err(bad("entries is not a map"));
+        };
+        let mut list = TodoList {
+            next_id: *next_id,
+            entries: BTreeMap::new(),
+        };
+        for (id, entry) in entries.iter() {
+            let (Term::Integer(id), Term::Map(entry)) = (id, entry) else {
+                return Err(bad("an entry is not `integer id => map`"));
+            };
+            list.entries.insert(*id, entry.clone());
+        }
+        Ok(list)
+    }
+}
+
+/// One line of the web layer's answer: `"<ISO date> <title>"` (`"#{entry.date} #{entry.title}"`).
+pub fn entry_line(entry: &Term) -> String {
+    let field = |key: &str| match entry {
+        Term::Map(map) => map.get(&Term::atom(key)).cloned(),
+        _ => None,
+    };
+    let date = match field("date") {
+        Some(term) => match Date::from_term(&term) {
+            Some(date) => date.to_iso8601(),
+            None => distproto::text::write_term(&term),
+        },
+        None => String::new(),
+    };
+    let title = match field("title") {
+        Some(Term::Binary(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
+        Some(other) => distproto::text::write_term(&other),
+        None => String::new(),
+    };
+    format!("{date} {title}")
+}
+
+/// A new entry as the web layer builds it: `%{title: Title, date: Date}`.
+pub fn new_entry(date: &Date, title: &str) -> Map {
+    let pairs = [
+        (Term::atom("date"), date.to_term()),
+        (Term::atom("title"), Term::binary(title.as_bytes().to_vec())),
+    ];
+    Map::from_pairs(pairs).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(d: u8) -> Date {
+        Date::new(2023, 12, d).unwrap()
+    }
+
+    #[test]
+    fn add_and_read_entries_as_the_book() {
+        let mut list = TodoList::new();
+        list.add_entry(new_entry(&day(19), "Dentist"));
+        list.add_entry(new_entry(&day(20), "Shopping"));
+        list.add_entry(new_entry(&day(19), "Movies"));
+        assert_eq!(list.next_id, 4);
+        let lines: Vec<String> = list
+            .entries(&day(19).to_term())
+            .iter()
+            .map(entry_line)
+            .collect();
+        assert_eq!(lines, ["2023-12-19 Dentist", "2023-12-19 Movies"]);
+        assert!(list.entries(&day(21).to_term()).is_empty());
+    }
+
+    #[test]
+    fn term_is_the_books() {
+        let mut list = TodoList::new();
+        list.add_entry(new_entry(&day(19), "Dentist"));
+        assert_eq!(
+            distproto::text::write_term(&list.to_term()),
+            "#{'__struct__' => 'Elixir.Todo.List',entries => #{1 => #{date => #{'__struct__' => 'Elixir.Date',calendar => 'Elixir.Calendar.ISO',day => 19,month => 12,year => 2023},id => 1,title => <<68,101,110,116,105,115,116>>}},next_id => 2}"
+        );
+        assert_eq!(TodoList::from_term(&list.to_term()), Ok(list));
+    }
+
+    #[test]
+    fn rejects_other_terms() {
+        assert!(TodoList::from_term(&Term::atom("nil")).is_err());
+        assert!(TodoList::from_term(&Term::Map(Map::new())).is_err());
+    }
+}

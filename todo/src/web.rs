@@ -1,0 +1,155 @@
+//! `Todo.Web`: the book's HTTP interface on hyper. Each request runs as a process of the node and
+//! calls the list's server wherever it lives in the cluster, as the book's request process does.
+//! It never panics on a request: bad input is 400, an unreachable server 503, both with a reason.
+
+use crate::cache::Cache;
+use crate::date::Date;
+use crate::todo_list::{entry_line, new_entry};
+use crate::web_request::{route, Route};
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use node::{CallError, Dest, Term};
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tracing::{debug, warn};
+
+/// `GenServer.call`'s default timeout, which the book's calls use.
+const CALL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Serves HTTP/1.1 on `listener` until the program ends.
+pub async fn serve(listener: TcpListener, cache: Arc<Cache>) {
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                warn!(error = %e, "HTTP accept failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let cache = cache.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |request| {
+                let cache = cache.clone();
+                async move { Ok::<_, Infallible>(handle(&cache, request).await) }
+            });
+            if let Err(e) = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await
+            {
+                debug!(%peer, error = %e, "HTTP connection ended with an error");
+            }
+        });
+    }
+}
+
+/// One request, answered.
+async fn handle(cache: &Cache, request: Request<Incoming>) -> Response<Full<Bytes>> {
+    let uri = request.uri();
+    match route(request.method().as_str(), uri.path(), uri.query()) {
+        Ok(Route::NotFound) => text(StatusCode::NOT_FOUND, "not found".into(), false),
+        Err(bad) => text(StatusCode::BAD_REQUEST, format!("{bad}\n"), true),
+        Ok(Route::AddEntry { list, date, title }) => {
+            let request = Term::tuple(vec![
+                Term::atom("add_entry"),
+                Term::Map(new_entry(&date, &title)),
+            ]);
+            match call(cache, &list, request).await {
+                Ok(reply) if reply.as_atom() == Some("ok") => {
+                    text(StatusCode::OK, "OK".into(), true)
+                }
+                Ok(other) => server_error(&list, &other),
+                Err(response) => response,
+            }
+        }
+        Ok(Route::Entries { list, date }) => {
+            let request = Term::tuple(vec![Term::atom("entries"), Date::to_term(&date)]);
+            match call(cache, &list, request).await {
+                Ok(Term::List(entries)) => {
+                    let lines: Vec<String> = entries.iter().map(entry_line).collect();
+                    text(StatusCode::OK, lines.join("\n"), true)
+                }
+                Ok(other) => server_error(&list, &other),
+                Err(response) => response,
+            }
+        }
+    }
+}
+
+/// Calls the list's server (`server_process` then `GenServer.call`). A server that vanished
+/// between the lookup and the call (it expired, its node died) is looked up once more.
+async fn call(cache: &Cache, list: &str, request: Term) -> Result<Term, Response<Full<Bytes>>> {
+    let mut me = cache.node().spawn_process();
+    let mut last = None;
+    for _ in 0..2 {
+        let pid = cache.server_process(list.as_bytes()).await.map_err(|e| {
+            text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("list {list:?}: {e}\n"),
+                true,
+            )
+        })?;
+        match me
+            .call(&Dest::Pid(pid.clone()), request.clone(), Some(CALL_TIMEOUT))
+            .await
+        {
+            Ok(reply) => return Ok(reply),
+            Err(e @ (CallError::NoProc | CallError::NodeDown(_))) => last = Some((pid, e)),
+            Err(e) => {
+                last = Some((pid, e));
+                break;
+            }
+        }
+    }
+    let (pid, e) = last.unwrap_or((me.pid().clone(), CallError::Timeout));
+    warn!(%list, server = ?pid, error = %e, "call to the list's server failed");
+    let advice = match e {
+        CallError::Timeout => "the server is busy or a replica node is slow; try again",
+        CallError::Exit(_) => "the server stopped; see this node's log, then try again",
+        _ => "the server's node is gone; try again (a new server will start)",
+    };
+    Err(text(
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!(
+            "list {list:?}: the server on {} failed: {e}; {advice}\n",
+            pid.node.as_str()
+        ),
+        true,
+    ))
+}
+
+fn server_error(list: &str, reply: &Term) -> Response<Full<Bytes>> {
+    text(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        format!(
+            "list {list:?}: the server answered {}\n",
+            distproto::text::write_term(reply)
+        ),
+        true,
+    )
+}
+
+/// A plain-text response; `typed` adds Plug's `text/plain` content type and cache-control.
+fn text(status: StatusCode, body: String, typed: bool) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    if typed {
+        let headers = response.headers_mut();
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+        headers.insert(
+            CACHE_CONTROL,
+            HeaderValue::from_static("max-age=0, private, must-revalidate"),
+        );
+    }
+    response
+}
