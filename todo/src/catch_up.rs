@@ -12,6 +12,8 @@ use tracing::{info, warn};
 
 /// How long to wait for one peer's answer.
 const PEER_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a starting server waits for the peers' copies (its first caller waits too).
+const ON_DEMAND_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// What catching up from one peer did.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -56,7 +58,7 @@ pub async fn catch_up_from(node: &Node, db: &Database, peer: &str) -> CatchUpRep
     for key in keys {
         let Term::Binary(key) = key else { continue };
         report.offered += 1;
-        let Some(list) = peer_copy(node, peer, &key).await else {
+        let Some(list) = peer_copy(node, peer, &key, PEER_TIMEOUT).await else {
             continue;
         };
         match db.store_if_newer(&key, &list).await {
@@ -72,12 +74,9 @@ pub async fn catch_up_from(node: &Node, db: &Database, peer: &str) -> CatchUpRep
 }
 
 /// `Todo.Database.get(key)` on `peer`, read as a list; `None` when it has none (or fails).
-async fn peer_copy(node: &Node, peer: &str, key: &[u8]) -> Option<TodoList> {
+async fn peer_copy(node: &Node, peer: &str, key: &[u8], timeout: Duration) -> Option<TodoList> {
     let args = vec![Term::binary(key.to_vec())];
-    match node
-        .erpc_call(peer, MODULE, "get", args, PEER_TIMEOUT)
-        .await
-    {
+    match node.erpc_call(peer, MODULE, "get", args, timeout).await {
         Ok(term) if term.as_atom() == Some("nil") => None,
         Ok(term) => match TodoList::from_term(&term) {
             Ok(list) => Some(list),
@@ -109,7 +108,7 @@ pub async fn freshest_copy(
         .into_iter()
         .map(|peer| {
             let (node, key) = (node.clone(), key.to_vec());
-            tokio::spawn(async move { peer_copy(&node, &peer, &key).await })
+            tokio::spawn(async move { peer_copy(&node, &peer, &key, ON_DEMAND_TIMEOUT).await })
         })
         .collect();
     let mut best: Option<TodoList> = None;

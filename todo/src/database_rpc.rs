@@ -29,7 +29,10 @@ pub fn register(node: &Node, db: Arc<Database>) {
     node.register_function(MODULE, "get", 1, move |_ctx, args| {
         let db = get_db.clone();
         async move {
-            let key = args.first().and_then(key_bytes).ok_or_else(Exception::badarg)?;
+            let key = args
+                .first()
+                .and_then(key_bytes)
+                .ok_or_else(Exception::badarg)?;
             match db.get_term(&key).await.map_err(db_error)? {
                 Some(term) => Ok(term),
                 None => Ok(Term::atom("nil")),

@@ -12,6 +12,8 @@ pub mod database_rpc;
 pub mod date;
 pub mod list_file;
 pub mod node_monitor;
+#[cfg(test)]
+mod otp_file_tests;
 pub mod replication;
 pub mod server;
 pub mod todo_list;
