@@ -8,9 +8,11 @@ pub mod epmd_script;
 pub mod epmd_wire;
 mod erl;
 mod erlc;
+pub mod http_client;
 mod names;
 pub mod netns;
 pub mod raw_node;
+pub mod todo_nodes;
 
 pub use child::{cargo_bin, cargo_example, ChildGuard};
 pub use cluster::{runtime, Cluster};
@@ -18,3 +20,4 @@ pub use epmd_daemon::{EpmdDaemon, EpmdKind};
 pub use erl::{ErlNode, ErlOptions, OtpEpmd};
 pub use erlc::compile_erl;
 pub use names::{free_port, unique_name};
+pub use todo_nodes::{TodoCluster, TodoHttp, TodoKind, TodoNode, TodoOptions};
