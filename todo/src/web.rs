@@ -19,8 +19,10 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tracing::{debug, warn};
 
-/// `GenServer.call`'s default timeout, which the book's calls use.
-const CALL_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a request waits for the list's server. The book's calls use `GenServer.call`'s 5 s,
+/// which an `add_entry` whose store waits 5 s for a slow replica node can exceed: the entry is
+/// then stored but the client told it failed, and its retry adds it twice. So: 5 s more.
+const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Serves HTTP/1.1 on `listener` until the program ends.
 pub async fn serve(listener: TcpListener, cache: Arc<Cache>) {
@@ -61,7 +63,7 @@ async fn handle(cache: &Cache, request: Request<Incoming>) -> Response<Full<Byte
                 Term::atom("add_entry"),
                 Term::Map(new_entry(&date, &title)),
             ]);
-            match call(cache, &list, request).await {
+            match call(cache, &list, request, Retry::IfNeverDelivered).await {
                 Ok(reply) if reply.as_atom() == Some("ok") => {
                     text(StatusCode::OK, "OK".into(), true)
                 }
@@ -71,7 +73,7 @@ async fn handle(cache: &Cache, request: Request<Incoming>) -> Response<Full<Byte
         }
         Ok(Route::Entries { list, date }) => {
             let request = Term::tuple(vec![Term::atom("entries"), Date::to_term(&date)]);
-            match call(cache, &list, request).await {
+            match call(cache, &list, request, Retry::IfServerGone).await {
                 Ok(Term::List(entries)) => {
                     let lines: Vec<String> = entries.iter().map(entry_line).collect();
                     text(StatusCode::OK, lines.join("\n"), true)
@@ -83,9 +85,25 @@ async fn handle(cache: &Cache, request: Request<Incoming>) -> Response<Full<Byte
     }
 }
 
+/// When a failed call is made once more, to a server looked up again.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Retry {
+    /// The server did not exist when called (`noproc`), or expired before reading the request
+    /// (exit `normal`): it never saw the request, so this is safe for any request.
+    IfNeverDelivered,
+    /// Also when its node went down during the call: only for reads, since a write may have
+    /// been stored before the node died and would be added twice.
+    IfServerGone,
+}
+
 /// Calls the list's server (`server_process` then `GenServer.call`). A server that vanished
-/// between the lookup and the call (it expired, its node died) is looked up once more.
-async fn call(cache: &Cache, list: &str, request: Term) -> Result<Term, Response<Full<Bytes>>> {
+/// between the lookup and the call is looked up once more, as `retry` allows.
+async fn call(
+    cache: &Cache,
+    list: &str,
+    request: Term,
+    retry: Retry,
+) -> Result<Term, Response<Full<Bytes>>> {
     let mut me = cache.node().spawn_process();
     let mut last = None;
     for _ in 0..2 {
@@ -101,7 +119,14 @@ async fn call(cache: &Cache, list: &str, request: Term) -> Result<Term, Response
             .await
         {
             Ok(reply) => return Ok(reply),
-            Err(e @ (CallError::NoProc | CallError::NodeDown(_))) => last = Some((pid, e)),
+            Err(e @ CallError::NoProc) => last = Some((pid, e)),
+            // It expired (exit `normal`) with our request still unread in its mailbox.
+            Err(CallError::Exit(reason)) if reason.as_atom() == Some("normal") => {
+                last = Some((pid, CallError::Exit(reason)))
+            }
+            Err(e @ CallError::NodeDown(_)) if retry == Retry::IfServerGone => {
+                last = Some((pid, e))
+            }
             Err(e) => {
                 last = Some((pid, e));
                 break;
@@ -111,9 +136,11 @@ async fn call(cache: &Cache, list: &str, request: Term) -> Result<Term, Response
     let (pid, e) = last.unwrap_or((me.pid().clone(), CallError::Timeout));
     warn!(%list, server = ?pid, error = %e, "call to the list's server failed");
     let advice = match e {
-        CallError::Timeout => "the server is busy or a replica node is slow; try again",
+        CallError::Timeout => {
+            "the server is busy or a replica node is slow; read the list before adding again"
+        }
         CallError::Exit(_) => "the server stopped; see this node's log, then try again",
-        _ => "the server's node is gone; try again (a new server will start)",
+        _ => "the server's node is gone; read the list, then try again (a new server will start)",
     };
     Err(text(
         StatusCode::SERVICE_UNAVAILABLE,
