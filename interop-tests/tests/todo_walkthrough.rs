@@ -21,9 +21,11 @@ fn walk_through(cluster: &TodoCluster, first: TodoKind, second: TodoKind) -> Tod
     // One server in the cluster, on the node that first used the list.
     assert_eq!(node1.count_output("Starting to-do server for bob."), 1);
     assert_eq!(node2.count_output("Starting to-do server for bob."), 0);
-    // Both replicas hold the whole list, the same term.
+    // Both replicas hold the whole list: the same term, and the same bytes (the Rust node writes
+    // OTP 25's term_to_binary encoding), so `cmp persist/node1/bob persist/node2/bob` agrees.
     let replica1 = node1.replica_term("bob").expect("node1's replica of bob");
     assert_eq!(node2.replica_term("bob").as_ref(), Some(&replica1));
+    assert_eq!(node2.replica("bob"), node1.replica("bob"), "replica bytes differ");
 
     node1.kill();
     assert_eq!(node2.entries("bob", "2023-12-19"), ["2023-12-19 Dentist"]);
