@@ -113,4 +113,17 @@ mod tests {
         assert_eq!(list_name("a%2fb"), None); // not canonical (lower-case hex)
         assert_eq!(list_name("a b"), None);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_name_stays_in_the_folder(name in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..120)) {
+            if let Ok(file) = file_name(&name) {
+                proptest::prop_assert!(!file.is_empty() && !file.starts_with('.'));
+                proptest::prop_assert!(!file.contains('/') && !file.contains('\\') && !file.contains('\0'));
+                proptest::prop_assert_eq!(list_name(&file), Some(name));
+            } else {
+                proptest::prop_assert!(name.is_empty() || name.len() > 85);
+            }
+        }
+    }
 }

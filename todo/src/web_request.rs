@@ -198,4 +198,13 @@ mod tests {
             })
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_query_is_answered_without_panic(query in ".{0,80}", date in "[-+0-9]{0,12}") {
+            let _ = route("GET", "/entries", Some(&query));
+            let _ = route("POST", "/add_entry", Some(&format!("list=a&title=t&date={date}")));
+            let _ = Date::parse(&date);
+        }
+    }
 }
