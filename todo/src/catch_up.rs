@@ -47,11 +47,11 @@ pub async fn catch_up_from(node: &Node, db: &Database, peer: &str) -> CatchUpRep
             return report;
         }
         Ok(other) => {
-            warn!(%peer, reply = %distproto::text::write_term(&other), "Todo.Database.keys/0 gave no list; not catching up from it");
+            warn!(%peer, reply = %crate::term_text::show(&other), "Todo.Database.keys/0 gave no list; not catching up from it");
             return report;
         }
         Err(e) => {
-            warn!(%peer, error = %distproto::text::write_term(&e.to_rpc_result()), "cannot ask for its lists; not catching up from it");
+            warn!(%peer, error = %crate::term_text::show(&e.to_rpc_result()), "cannot ask for its lists; not catching up from it");
             return report;
         }
     };
@@ -88,7 +88,7 @@ async fn peer_copy(node: &Node, peer: &str, key: &[u8], timeout: Duration) -> Op
         // A node without the todo application (a plain erl node, say) has nothing to offer.
         Err(ErpcError::Error { reason, .. }) if reason.as_atom() == Some("undef") => None,
         Err(e) => {
-            warn!(%peer, list = %String::from_utf8_lossy(key), error = %distproto::text::write_term(&e.to_rpc_result()), "cannot read the peer's copy");
+            warn!(%peer, list = %String::from_utf8_lossy(key), error = %crate::term_text::show(&e.to_rpc_result()), "cannot read the peer's copy");
             None
         }
     }

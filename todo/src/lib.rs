@@ -16,6 +16,7 @@ pub mod node_monitor;
 mod otp_file_tests;
 pub mod replication;
 pub mod server;
+pub mod term_text;
 pub mod todo_list;
 pub mod web;
 pub mod web_request;

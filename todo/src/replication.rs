@@ -49,11 +49,11 @@ pub async fn store(node: &Node, key: &[u8], list: Term) -> StoreOutcome {
             Ok(reply) if reply.as_atom() == Some("ok") => outcome.stored_on.push(target),
             Ok(other) => outcome.failed.push((
                 target,
-                format!("replied {}", distproto::text::write_term(&other)),
+                format!("replied {}", crate::term_text::show(&other)),
             )),
             Err(e) => outcome
                 .failed
-                .push((target, distproto::text::write_term(&e.to_rpc_result()))),
+                .push((target, crate::term_text::show(&e.to_rpc_result()))),
         }
     }
     for (target, why) in &outcome.failed {

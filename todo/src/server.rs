@@ -117,13 +117,13 @@ impl GenServer for TodoServer {
 
     async fn handle_cast(&mut self, ctx: &mut Ctx<'_>, request: Term) -> Step {
         ctx.set_timeout(self.expiry);
-        warn!(list = %self.display_name(), request = %distproto::text::write_term(&request), "Todo.Server has no casts; ignored");
+        warn!(list = %self.display_name(), request = %crate::term_text::show(&request), "Todo.Server has no casts; ignored");
         Step::Continue
     }
 }
 
 fn unknown_call(request: &Term) -> Term {
-    warn!(request = %distproto::text::write_term(request), "Todo.Server: unknown call");
+    warn!(request = %crate::term_text::show(request), "Todo.Server: unknown call");
     error_reply(
         "unknown_call",
         "Todo.Server answers {add_entry, Entry} and {entries, Date}",

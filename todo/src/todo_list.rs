@@ -110,13 +110,13 @@ pub fn entry_line(entry: &Term) -> String {
     let date = match field("date") {
         Some(term) => match Date::from_term(&term) {
             Some(date) => date.to_iso8601(),
-            None => distproto::text::write_term(&term),
+            None => crate::term_text::show(&term),
         },
         None => String::new(),
     };
     let title = match field("title") {
         Some(Term::Binary(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
-        Some(other) => distproto::text::write_term(&other),
+        Some(other) => crate::term_text::show(&other),
         None => String::new(),
     };
     format!("{date} {title}")

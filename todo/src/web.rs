@@ -157,7 +157,7 @@ fn server_error(list: &str, reply: &Term) -> Response<Full<Bytes>> {
         StatusCode::INTERNAL_SERVER_ERROR,
         format!(
             "list {list:?}: the server answered {}\n",
-            distproto::text::write_term(reply)
+            crate::term_text::show(reply)
         ),
         true,
     )
