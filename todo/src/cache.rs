@@ -51,6 +51,16 @@ impl Cache {
         self.global.whereis_name(&global_name(list))
     }
 
+    /// Waits (at most `limit`) until this node's `:global` no longer names `dead` as the list's
+    /// server: a call can see a server's end (`noproc`, `noconnection`) a moment before global
+    /// drops its name, and a lookup in between would find the dead pid again.
+    pub async fn wait_until_gone(&self, list: &[u8], dead: &Pid, limit: Duration) {
+        let deadline = tokio::time::Instant::now() + limit;
+        while self.whereis(list).as_ref() == Some(dead) && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     /// `server_process(Name)`: the running server, or a new one on this node.
     pub async fn server_process(&self, list: &[u8]) -> Result<Pid, CacheError> {
         let name = global_name(list);

@@ -12,7 +12,7 @@ use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use node::{CallError, Dest, Term};
+use node::{CallError, Dest, Pid, Term};
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,6 +23,10 @@ use tracing::{debug, warn};
 /// which an `add_entry` whose store waits 5 s for a slow replica node can exceed: the entry is
 /// then stored but the client told it failed, and its retry adds it twice. So: 5 s more.
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a retry waits for `:global` to drop the name of a server that is gone (a node's
+/// death is noticed at once on loopback; a tick timeout takes net_ticktime, not covered).
+const FORGET_LIMIT: Duration = Duration::from_secs(3);
 
 /// Serves HTTP/1.1 on `listener` until the program ends.
 pub async fn serve(listener: TcpListener, cache: Arc<Cache>) {
@@ -105,8 +109,13 @@ async fn call(
     retry: Retry,
 ) -> Result<Term, Response<Full<Bytes>>> {
     let mut me = cache.node().spawn_process();
-    let mut last = None;
+    let mut last: Option<(Pid, CallError)> = None;
     for _ in 0..2 {
+        if let Some((dead, _)) = &last {
+            cache
+                .wait_until_gone(list.as_bytes(), dead, FORGET_LIMIT)
+                .await;
+        }
         let pid = cache.server_process(list.as_bytes()).await.map_err(|e| {
             text(
                 StatusCode::SERVICE_UNAVAILABLE,
