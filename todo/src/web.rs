@@ -11,7 +11,7 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE};
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use node::{CallError, Dest, Pid, Term};
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -23,6 +23,10 @@ use tracing::{debug, warn};
 /// which an `add_entry` whose store waits 5 s for a slow replica node can exceed: the entry is
 /// then stored but the client told it failed, and its retry adds it twice. So: 5 s more.
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A connection must bring a request's headers within this, also between keep-alive requests:
+/// 60 s, Cowboy's `idle_timeout` under the book's web layer. Silent connections do not pile up.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How long a retry waits for `:global` to drop the name of a server that is gone (a node's
 /// death is noticed at once on loopback; a tick timeout takes net_ticktime, not covered).
@@ -47,6 +51,8 @@ pub async fn serve(listener: TcpListener, cache: Arc<Cache>) {
                 async move { Ok::<_, Infallible>(handle(&cache, request).await) }
             });
             if let Err(e) = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT)
                 .serve_connection(TokioIo::new(stream), service)
                 .await
             {
