@@ -18,7 +18,7 @@ pub fn register(node: &Node, db: Arc<Database>) {
         async move {
             let [key, data] = <[Term; 2]>::try_from(args).map_err(|_| Exception::badarg())?;
             let key = key_bytes(&key).ok_or_else(Exception::badarg)?;
-            if let Err(why) = TodoList::from_term(&data) {
+            if let Err(why) = TodoList::check(&data) {
                 return Err(Exception::error(error_term(&why.to_string())));
             }
             db.store_local(&key, &data).await.map_err(db_error)?;

@@ -61,15 +61,20 @@ impl TodoServer {
         let Term::Map(entry) = entry else {
             return Ok(error_reply("bad_entry", "the entry must be a map"));
         };
-        let mut new_list = self.list(ctx).await?.clone();
-        new_list.add_entry(entry);
+        let new_list = {
+            let list = self.list(ctx).await?;
+            list.add_entry(entry);
+            list.to_term()
+        };
         let node = ctx.process.node().clone();
-        let outcome = replication::store(&node, &self.name, new_list.to_term()).await;
+        let outcome = replication::store(&node, &self.name, new_list).await;
         if outcome.stored_on.is_empty() {
-            // Stored nowhere: keep the old list, so the entry is not acknowledged by later reads.
+            // Stored nowhere: take it back, so that no later read shows an entry that failed.
+            if let Some(list) = self.list.as_mut() {
+                list.undo_add_entry();
+            }
             return Ok(error_reply("store_failed", "no node could store the list"));
         }
-        self.list = Some(new_list);
         Ok(Term::atom("ok"))
     }
 }

@@ -41,6 +41,12 @@ impl TodoList {
         self.next_id += 1;
     }
 
+    /// Takes back the entry the last `add_entry` added (when it could not be stored).
+    pub fn undo_add_entry(&mut self) {
+        self.next_id -= 1;
+        self.entries.remove(&self.next_id);
+    }
+
     /// `Todo.List.entries/2`: the entries whose `date` equals `date` (Erlang `==`), by ascending
     /// id. That is the book's order for lists of up to 32 entries (a flatmap); above 32 the
     /// book's order is the BEAM's hash order, which is not reproduced.
@@ -74,31 +80,47 @@ impl TodoList {
 
     /// Reads a `%Todo.List{}` term (from a peer or a file), checking its shape.
     pub fn from_term(term: &Term) -> Result<TodoList, NotATodoList> {
-        let bad = |why: &str| NotATodoList(why.to_string());
-        let Term::Map(map) = term else {
-            return Err(bad("not a map"));
-        };
-        if map.get(&Term::atom("__struct__")).and_then(Term::as_atom) != Some("Elixir.Todo.List") {
-            return Err(bad("'__struct__' is not 'Elixir.Todo.List'"));
-        }
-        let Some(Term::Integer(next_id)) = map.get(&Term::atom("next_id")) else {
-            return Err(bad("next_id is not an integer"));
-        };
-        let Some(Term::Map(entries)) = map.get(&Term::atom("entries")) else {
-            return Err(bad("entries is not a map"));
-        };
+        let (next_id, entries) = parts(term)?;
         let mut list = TodoList {
-            next_id: *next_id,
+            next_id,
             entries: BTreeMap::new(),
         };
         for (id, entry) in entries.iter() {
-            let (Term::Integer(id), Term::Map(entry)) = (id, entry) else {
-                return Err(bad("an entry is not `integer id => map`"));
-            };
-            list.entries.insert(*id, entry.clone());
+            if let (Term::Integer(id), Term::Map(entry)) = (id, entry) {
+                list.entries.insert(*id, entry.clone());
+            }
         }
         Ok(list)
     }
+
+    /// Checks that `term` is a `%Todo.List{}` without copying it (what `store_local` needs).
+    pub fn check(term: &Term) -> Result<(), NotATodoList> {
+        parts(term).map(|_| ())
+    }
+}
+
+/// The `next_id` and the checked `entries` map of a `%Todo.List{}` term.
+fn parts(term: &Term) -> Result<(i64, &Map), NotATodoList> {
+    let bad = |why: &str| NotATodoList(why.to_string());
+    let Term::Map(map) = term else {
+        return Err(bad("not a map"));
+    };
+    if map.get(&Term::atom("__struct__")).and_then(Term::as_atom) != Some("Elixir.Todo.List") {
+        return Err(bad("'__struct__' is not 'Elixir.Todo.List'"));
+    }
+    let Some(Term::Integer(next_id)) = map.get(&Term::atom("next_id")) else {
+        return Err(bad("next_id is not an integer"));
+    };
+    let Some(Term::Map(entries)) = map.get(&Term::atom("entries")) else {
+        return Err(bad("entries is not a map"));
+    };
+    let well_formed = entries
+        .iter()
+        .all(|(id, entry)| matches!((id, entry), (Term::Integer(_), Term::Map(_))));
+    if !well_formed {
+        return Err(bad("an entry is not `integer id => map`"));
+    }
+    Ok((*next_id, entries))
 }
 
 /// One line of the web layer's answer: `"<ISO date> <title>"` (`"#{entry.date} #{entry.title}"`).
@@ -146,6 +168,10 @@ mod tests {
         list.add_entry(new_entry(&day(20), "Shopping"));
         list.add_entry(new_entry(&day(19), "Movies"));
         assert_eq!(list.next_id, 4);
+        let before = list.clone();
+        list.add_entry(new_entry(&day(21), "Gym"));
+        list.undo_add_entry();
+        assert_eq!(list, before);
         let lines: Vec<String> = list
             .entries(&day(19).to_term())
             .iter()
@@ -170,5 +196,13 @@ mod tests {
     fn rejects_other_terms() {
         assert!(TodoList::from_term(&Term::atom("nil")).is_err());
         assert!(TodoList::from_term(&Term::Map(Map::new())).is_err());
+        let mut bad_entry = TodoList::new().to_term();
+        if let Term::Map(map) = &mut bad_entry {
+            let entries = Map::from_pairs([(Term::atom("one"), Term::Map(Map::new()))]).unwrap();
+            map.insert(Term::atom("entries"), Term::Map(entries));
+        }
+        assert!(TodoList::check(&bad_entry).is_err());
+        assert!(TodoList::from_term(&bad_entry).is_err());
+        assert!(TodoList::check(&TodoList::new().to_term()).is_ok());
     }
 }
