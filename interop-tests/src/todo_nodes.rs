@@ -245,6 +245,21 @@ pub struct TodoNode {
     http: TodoHttp,
 }
 
+/// With `TODO_TEST_DUMP=1`, every node prints what it printed when the test drops it (shown by
+/// `cargo test -- --nocapture`), for finding out why a passing test was slow.
+impl Drop for TodoNode {
+    fn drop(&mut self) {
+        if std::env::var_os("TODO_TEST_DUMP").is_some() {
+            while let Ok(line) = self.lines.try_recv() {
+                self.output.push(line);
+            }
+            for line in &self.output {
+                eprintln!("[{}] {line}", self.name);
+            }
+        }
+    }
+}
+
 impl std::ops::Deref for TodoNode {
     type Target = TodoHttp;
 
@@ -368,6 +383,31 @@ impl TodoNode {
                     self.output
                 ),
             }
+        }
+    }
+
+    /// After `dead` was killed: on an Elixir node, waits until it has seen the nodedown and
+    /// `:global` holds no name on `dead`. The book's nodes answer a request that comes before
+    /// that with a crash (500): the call goes to the dead server's pid. A Rust node needs no
+    /// wait (it retries a GET once the nodedown arrives), so this returns at once for it, and
+    /// the tests ask the Rust node straight after the kill.
+    pub fn wait_until_forgotten(&mut self, dead: &str) {
+        if self.kind == TodoKind::Rust {
+            return;
+        }
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let query = format!(
+            "lists:member('{dead}', nodes()) orelse lists:any(fun(N) -> \
+             case global:whereis_name(N) of P when is_pid(P) -> node(P) =:= '{dead}'; \
+             _ -> false end end, global:registered_names())."
+        );
+        while self.eval(&query) != "false" {
+            assert!(
+                Instant::now() < deadline,
+                "{} still knows {dead} after 15 s",
+                self.name
+            );
+            std::thread::sleep(Duration::from_millis(50));
         }
     }
 

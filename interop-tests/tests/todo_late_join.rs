@@ -64,3 +64,36 @@ fn a_late_elixir_node_serves_a_rust_nodes_lists() {
     assert_eq!(late.replica_term("alice"), early.replica_term("alice"));
     assert!(late.replica_term("alice").is_some());
 }
+
+/// A restarted Rust node holding an older copy replaces it with its Rust peer's newer one before
+/// it serves, so it keeps every entry when that peer dies.
+#[test]
+fn a_restarted_rust_node_replaces_its_older_copies_before_serving() {
+    let cluster = TodoCluster::new();
+    let mut first = cluster.node(TodoKind::Rust, &[]);
+    let mut second = cluster.node(TodoKind::Rust, &[&first]);
+    first.add_ok("alice", "2023-12-19", "Dentist");
+    second.kill();
+    first.add_ok("alice", "2023-12-19", "Missed while down");
+    first.add_ok("bob", "2023-12-20", "Never seen");
+    let older = second.replica_term("alice").expect("second's old copy");
+    assert_ne!(Some(&older), first.replica_term("alice").as_ref());
+
+    let second = cluster.restart(&second, &[&first]);
+    for list in ["alice", "bob"] {
+        assert_eq!(
+            second.replica_term(list),
+            first.replica_term(list),
+            "{list}"
+        );
+    }
+    first.kill();
+    assert_eq!(
+        second.entries("alice", "2023-12-19"),
+        ["2023-12-19 Dentist", "2023-12-19 Missed while down"]
+    );
+    assert_eq!(
+        second.entries("bob", "2023-12-20"),
+        ["2023-12-20 Never seen"]
+    );
+}

@@ -42,6 +42,7 @@ fn served_across_kinds(host_kind: TodoKind, user_kind: TodoKind) {
     );
 
     host.kill();
+    user.wait_until_forgotten(&host.name);
     assert_eq!(
         user.entries("alice", "2023-12-19"),
         ["2023-12-19 Dentist", "2023-12-19 Movies"]
@@ -95,6 +96,7 @@ fn a_restarted_rust_node_catches_up_from_an_elixir_peer() {
 
     elixir.add_ok("carol", "2023-12-19", "Dentist");
     rust.kill();
+    elixir.wait_until_forgotten(&rust.name);
     elixir.add_ok("carol", "2023-12-19", "Missed while down");
     elixir.wait_for_output("Stopping to-do server for carol", Duration::from_secs(15));
 

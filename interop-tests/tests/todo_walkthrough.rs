@@ -25,9 +25,14 @@ fn walk_through(cluster: &TodoCluster, first: TodoKind, second: TodoKind) -> Tod
     // OTP 25's term_to_binary encoding), so `cmp persist/node1/bob persist/node2/bob` agrees.
     let replica1 = node1.replica_term("bob").expect("node1's replica of bob");
     assert_eq!(node2.replica_term("bob").as_ref(), Some(&replica1));
-    assert_eq!(node2.replica("bob"), node1.replica("bob"), "replica bytes differ");
+    assert_eq!(
+        node2.replica("bob"),
+        node1.replica("bob"),
+        "replica bytes differ"
+    );
 
     node1.kill();
+    node2.wait_until_forgotten(&node1.name);
     assert_eq!(node2.entries("bob", "2023-12-19"), ["2023-12-19 Dentist"]);
     assert_eq!(node2.entries("bob", "2023-12-20"), ["2023-12-20 Shopping"]);
     assert_eq!(node2.count_output("Starting to-do server for bob."), 1);
