@@ -41,6 +41,8 @@ pub struct HttpConnection {
     reader: BufReader<TcpStream>,
     writer: TcpStream,
     port: u16,
+    /// The request was a HEAD: its response has headers only, whatever content-length says.
+    head_only: bool,
 }
 
 impl HttpConnection {
@@ -54,18 +56,21 @@ impl HttpConnection {
             reader: BufReader::new(stream.try_clone()?),
             writer: stream,
             port,
+            head_only: false,
         })
     }
 
     /// Sends `METHOD target` (empty body) and reads the response; the connection stays open.
     pub fn request(&mut self, method: &str, target: &str) -> io::Result<HttpResponse> {
         self.send(method, target, false)?;
+        self.head_only = method == "HEAD";
         self.read_response()
     }
 
     /// Sends raw bytes as they are (for malformed requests) and reads one response.
     pub fn raw(&mut self, bytes: &[u8]) -> io::Result<HttpResponse> {
         self.writer.write_all(bytes)?;
+        self.head_only = bytes.starts_with(b"HEAD ");
         self.read_response()
     }
 
@@ -120,7 +125,9 @@ impl HttpConnection {
                 chunked = true;
             }
         }
-        let body = if chunked {
+        let body = if self.head_only {
+            Vec::new()
+        } else if chunked {
             self.read_chunked()?
         } else if let Some(length) = content_length {
             let mut body = vec![0; length];

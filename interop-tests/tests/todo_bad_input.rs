@@ -65,6 +65,8 @@ fn bad_input_is_refused(kind: TodoKind) {
         ("GET", "/add_entry?list=bob&date=2023-12-19&title=x"),
         ("POST", "/entries?list=bob&date=2023-12-19"),
         ("GET", "/entries/bob"),
+        ("HEAD", "/entries?list=bob&date=2023-12-19"),
+        ("DELETE", "/entries?list=bob&date=2023-12-19"),
     ] {
         let mut connection = HttpConnection::open(node.http_port).expect("connect");
         let response = connection.request(method, target).expect("response");

@@ -112,3 +112,22 @@ fn a_restarted_rust_node_catches_up_from_an_elixir_peer() {
         ["2023-12-19 Dentist", "2023-12-19 Missed while down"]
     );
 }
+
+/// Known gap (reported): above 32 entries the book's server answers in the order of Elixir's
+/// large-map (HAMT) iteration and the Rust server in id order, so one list's body changes when
+/// its server moves between kinds. Lists of up to 32 entries answer alike (the other tests).
+#[test]
+#[ignore = "known gap: a Rust server returns more than 32 entries in id order, the book's in HAMT order"]
+fn more_than_32_entries_come_back_in_the_same_order_from_either_kind() {
+    let cluster = TodoCluster::new();
+    let rust = cluster.node(TodoKind::Rust, &[]);
+    let elixir = cluster.node(TodoKind::Elixir, &[&rust]);
+    for i in 0..40 {
+        rust.add_ok("on_rust", "2023-12-19", &format!("e{i}"));
+        elixir.add_ok("on_elixir", "2023-12-19", &format!("e{i}"));
+    }
+    assert_eq!(
+        rust.entries("on_rust", "2023-12-19"),
+        rust.entries("on_elixir", "2023-12-19")
+    );
+}
