@@ -2,7 +2,7 @@
 //! `POST /add_entry` on Rust and Elixir todo nodes, server local or on another node, in one run.
 //!
 //! `flock /tmp/erldist-bench.lock cargo bench -p interop-tests --bench todo_http`. A "mixed"
-//! cluster of two Rust (`todo-node`, release) and two Elixir nodes (interop-tests/elixir on OTP 25),
+//! cluster of two Rust (`todo-node`, release) and two Elixir nodes (interop-tests/elixir, OTP 25),
 //! all connected, so every POST there is stored on four nodes; and two-node clusters of each kind
 //! alone, to see what a replica of each kind costs a POST. Each case sends requests over
 //! `TODO_BENCH_CONNS` (4) keep-alive loopback connections, closed loop, each waiting for its

@@ -12,7 +12,8 @@ pub struct HttpResponse {
     pub body: String,
 }
 
-/// `GET target` (e.g. `/entries?list=bob&date=2023-12-19`) on 127.0.0.1:`port`, connection closed after.
+/// `GET target` (e.g. `/entries?list=bob&date=2023-12-19`) on 127.0.0.1:`port`, on a connection
+/// closed after the response.
 pub fn http_get(port: u16, target: &str) -> io::Result<HttpResponse> {
     HttpConnection::open(port)?.request_once("GET", target)
 }

@@ -50,7 +50,8 @@ pub struct TodoOptions {
     pub http_port: u16,
     /// `TODO_SERVER_EXPIRY` in seconds; `None` leaves the node's default (60 s).
     pub expiry_s: Option<u64>,
-    /// Nodes to connect to at start (`--connect` for Rust, `Node.connect` + `:global.sync` for Elixir).
+    /// Nodes to connect to at start: `--connect` for Rust; `Node.connect` and `:global.sync`
+    /// for Elixir.
     pub connect: Vec<String>,
 }
 

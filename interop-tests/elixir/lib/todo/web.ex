@@ -121,7 +121,12 @@ defmodule Todo.Web do
   end
 
   defp send_response(socket, status, body, keep_alive?) do
-    reason = %{200 => "OK", 400 => "Bad Request", 404 => "Not Found", 500 => "Internal Server Error"}
+    reason = %{
+      200 => "OK",
+      400 => "Bad Request",
+      404 => "Not Found",
+      500 => "Internal Server Error"
+    }
 
     head = [
       "HTTP/1.1 #{status} #{Map.fetch!(reason, status)}\r\n",
