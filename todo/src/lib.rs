@@ -11,6 +11,7 @@ pub mod database;
 pub mod database_rpc;
 pub mod date;
 pub mod list_file;
+pub mod map_order;
 pub mod node_monitor;
 #[cfg(test)]
 mod otp_file_tests;

@@ -1,6 +1,7 @@
 //! The replica files against real OTP: bytes written by `erl`'s `term_to_binary` (OTP 25's
 //! ATOM_EXT and OTP 26's SMALL_ATOM_UTF8_EXT atoms) are read, and ours are OTP 25's, byte for
-//! byte, and read back by `erl`. Each test starts its own `erl -noshell`; skipped without erl.
+//! byte, and read back by `erl`; big maps are walked in `erl`'s order. Each test starts its own
+//! `erl -noshell`; skipped without erl.
 
 use crate::database::Database;
 use crate::date::Date;
@@ -91,5 +92,26 @@ async fn erl_reads_our_files() {
     );
     if let Some(out) = erl(dir.path(), &code) {
         assert_eq!(out.trim(), "true");
+    }
+}
+
+#[test]
+fn big_maps_are_walked_in_erls_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let code = "lists:foreach(fun(N) ->
+                    M = maps:from_list([{I, x} || I <- lists:seq(1, N)]),
+                    io:format(\"~w~n\", [maps:keys(M)])
+                end, lists:seq(1, 200) ++ [1000, 5000]),
+                halt().";
+    let Some(out) = erl(dir.path(), code) else {
+        return;
+    };
+    let sizes: Vec<i64> = (1..=200).chain([1000, 5000]).collect();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), sizes.len());
+    for (n, line) in sizes.iter().zip(lines) {
+        let ours = crate::map_order::beam_order((1..=*n).collect());
+        let ours: Vec<String> = ours.iter().map(|k| k.to_string()).collect();
+        assert_eq!(format!("[{}]", ours.join(",")), line, "{n} keys");
     }
 }

@@ -2,6 +2,7 @@
 //! from the exact term the book's nodes send and store; never touches disk or the network.
 
 use crate::date::Date;
+use crate::map_order;
 use distproto::term::{Map, Term};
 use std::collections::BTreeMap;
 
@@ -47,13 +48,13 @@ impl TodoList {
         self.entries.remove(&self.next_id);
     }
 
-    /// `Todo.List.entries/2`: the entries whose `date` equals `date` (Erlang `==`), by ascending
-    /// id. That is the book's order for lists of up to 32 entries (a flatmap); above 32 the
-    /// book's order is the BEAM's hash order, which is not reproduced.
+    /// `Todo.List.entries/2`: the entries whose `date` equals `date` (Erlang `==`), in the order
+    /// `Map.values/1` gives on the BEAM: ascending id up to 32 entries, hash order above.
     pub fn entries(&self, date: &Term) -> Vec<Term> {
         let date_key = Term::atom("date");
-        self.entries
-            .values()
+        let ids = map_order::beam_order(self.entries.keys().copied().collect());
+        ids.iter()
+            .filter_map(|id| self.entries.get(id))
             .filter(|entry| entry.get(&date_key).is_some_and(|d| d.erlang_eq(date)))
             .map(|entry| Term::Map(entry.clone()))
             .collect()
