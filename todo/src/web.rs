@@ -4,6 +4,7 @@
 
 use crate::cache::Cache;
 use crate::date::Date;
+use crate::term_text::show;
 use crate::todo_list::{entry_line, new_entry};
 use crate::web_request::{route, Route};
 use bytes::Bytes;
@@ -149,31 +150,32 @@ async fn call(
         }
     }
     let (pid, e) = last.unwrap_or((me.pid().clone(), CallError::Timeout));
-    warn!(%list, server = ?pid, error = %e, "call to the list's server failed");
-    let advice = match e {
-        CallError::Timeout => {
-            "the server is busy or a replica node is slow; read the list before adding again"
-        }
-        CallError::Exit(_) => "the server stopped; see this node's log, then try again",
-        _ => "the server's node is gone; read the list, then try again (a new server will start)",
-    };
-    Err(text(
-        StatusCode::SERVICE_UNAVAILABLE,
-        format!(
-            "list {list:?}: the server on {} failed: {e}; {advice}\n",
-            pid.node.as_str()
+    let node = pid.node.as_str();
+    let (status, what) = match &e {
+        CallError::Exit(reason) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!(
+                "the server on {node} stopped: {}; see that node's log, fix what it says, then try again",
+                show(reason)
+            ),
         ),
-        true,
-    ))
+        CallError::Timeout => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("the server on {node} did not answer within {CALL_TIMEOUT:?} (busy, or a replica node is slow); read the list before adding again"),
+        ),
+        CallError::NoProc | CallError::NodeDown(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("the server on {node} is gone ({e}); read the list, then try again (a new server will start)"),
+        ),
+    };
+    warn!(%list, "call to the list's server failed: {what}");
+    Err(text(status, format!("list {list:?}: {what}\n"), true))
 }
 
 fn server_error(list: &str, reply: &Term) -> Response<Full<Bytes>> {
     text(
         StatusCode::INTERNAL_SERVER_ERROR,
-        format!(
-            "list {list:?}: the server answered {}\n",
-            crate::term_text::show(reply)
-        ),
+        format!("list {list:?}: the server answered {}\n", show(reply)),
         true,
     )
 }
