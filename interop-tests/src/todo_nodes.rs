@@ -2,7 +2,7 @@
 //! app (interop-tests/elixir), started on a test's private epmd, ports and folder, killed by pid.
 
 use crate::child::ChildGuard;
-use crate::erl::{ctl_dir, wait_for_port};
+use crate::erl::ctl_dir;
 use crate::http_client::{http_get, http_post, url_encode, HttpResponse};
 use crate::names::{free_port, unique_name};
 use crate::OtpEpmd;
@@ -512,9 +512,4 @@ pub fn elixir_todo_ebin() -> &'static Path {
         }
         ebin
     })
-}
-
-/// Waits until `port` accepts connections (re-exported for tests restarting a node on it).
-pub fn wait_for_http(port: u16) {
-    wait_for_port(port, Duration::from_secs(30));
 }
