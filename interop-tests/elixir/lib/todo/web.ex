@@ -37,8 +37,11 @@ defmodule Todo.Web do
     case read_request(socket) do
       {:ok, method, target, keep_alive?} ->
         {status, body} = respond(method, target)
-        :ok = send_response(socket, status, body, keep_alive?)
-        if keep_alive?, do: serve(socket), else: :gen_tcp.close(socket)
+
+        case send_response(socket, status, body, keep_alive?) do
+          :ok when keep_alive? -> serve(socket)
+          _closed_or_done -> :gen_tcp.close(socket)
+        end
 
       {:bad_request, reason} ->
         send_response(socket, 400, "bad request: #{reason}", false)
