@@ -39,14 +39,15 @@ pub async fn catch_up_from(node: &Node, db: &Database, peer: &str) -> CatchUpRep
     let keys = match node
         .erpc_call(peer, MODULE, "keys", Vec::new(), PEER_TIMEOUT)
         .await
+        .map(Term::into_list)
     {
-        Ok(Term::List(keys)) => keys,
+        Ok(Ok(keys)) => keys,
         Err(ErpcError::Error { reason, .. }) if reason.as_atom() == Some("undef") => {
             info!(%peer, "peer has no Todo.Database.keys/0 (the book's code): its lists are fetched when first used");
             report.no_keys_function = true;
             return report;
         }
-        Ok(other) => {
+        Ok(Err(other)) => {
             warn!(%peer, reply = %crate::term_text::show(&other), "Todo.Database.keys/0 gave no list; not catching up from it");
             return report;
         }
@@ -56,7 +57,7 @@ pub async fn catch_up_from(node: &Node, db: &Database, peer: &str) -> CatchUpRep
         }
     };
     for key in keys {
-        let Term::Binary(key) = key else { continue };
+        let Ok(key) = key.into_binary() else { continue };
         report.offered += 1;
         let Some(list) = peer_copy(node, peer, &key, PEER_TIMEOUT).await else {
             continue;

@@ -58,7 +58,7 @@ impl TodoServer {
     }
 
     async fn add_entry(&mut self, ctx: &mut Ctx<'_>, entry: Term) -> Result<Term, Term> {
-        let Term::Map(entry) = entry else {
+        let Ok(entry) = entry.into_map() else {
             return Ok(error_reply("bad_entry", "the entry must be a map"));
         };
         let new_list = {
@@ -82,8 +82,8 @@ impl TodoServer {
 impl GenServer for TodoServer {
     async fn handle_call(&mut self, ctx: &mut Ctx<'_>, request: Term, _from: GenCall) -> CallReply {
         ctx.set_timeout(self.expiry);
-        let reply = match request {
-            Term::Tuple(items) if items.len() == 2 => {
+        let reply = match request.into_tuple() {
+            Ok(items) if items.len() == 2 => {
                 let mut items = items.into_iter();
                 let (Some(tag), Some(argument)) = (items.next(), items.next()) else {
                     return CallReply::Reply(error_reply("unknown_call", "empty request"));
@@ -97,7 +97,8 @@ impl GenServer for TodoServer {
                     _ => Ok(unknown_call(&Term::tuple(vec![tag, argument]))),
                 }
             }
-            other => Ok(unknown_call(&other)),
+            Ok(items) => Ok(unknown_call(&Term::tuple(items))),
+            Err(other) => Ok(unknown_call(&other)),
         };
         match reply {
             Ok(reply) => CallReply::Reply(reply),

@@ -138,7 +138,7 @@ pub fn entry_line(entry: &Term) -> String {
         None => String::new(),
     };
     let title = match field("title") {
-        Some(Term::Binary(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
+        Some(Term::Binary(ref bytes)) => String::from_utf8_lossy(bytes).into_owned(),
         Some(other) => crate::term_text::show(&other),
         None => String::new(),
     };

@@ -85,7 +85,7 @@ async fn handle(cache: &Cache, request: Request<Incoming>) -> Response<Full<Byte
         Ok(Route::Entries { list, date }) => {
             let request = Term::tuple(vec![Term::atom("entries"), Date::to_term(&date)]);
             match call(cache, &list, request, Retry::IfServerGone).await {
-                Ok(Term::List(entries)) => {
+                Ok(Term::List(ref entries)) => {
                     let lines: Vec<String> = entries.iter().map(entry_line).collect();
                     text(StatusCode::OK, lines.join("\n"), true)
                 }

@@ -1,7 +1,9 @@
 //! Taking a term apart by value. `Term` implements `Drop` (see `drop.rs`), so a pattern cannot
 //! move a vector or a pid out of it; these do, and give the term back when it is something else.
 
-use super::{Atom, Pid, Term};
+use bytes::Bytes;
+
+use super::{Atom, Map, Pid, Term};
 
 impl Term {
     /// The elements of a tuple, or the term itself when it is not a tuple.
@@ -18,6 +20,24 @@ impl Term {
         let mut this = self;
         match &mut this {
             Term::List(items) => Ok(std::mem::take(items)),
+            _ => Err(this),
+        }
+    }
+
+    /// The map, or the term itself when it is not a map.
+    pub fn into_map(self) -> Result<Map, Term> {
+        let mut this = self;
+        match &mut this {
+            Term::Map(map) => Ok(std::mem::take(map)),
+            _ => Err(this),
+        }
+    }
+
+    /// The bytes of a binary, or the term itself when it is not a binary.
+    pub fn into_binary(self) -> Result<Bytes, Term> {
+        let mut this = self;
+        match &mut this {
+            Term::Binary(bytes) => Ok(std::mem::take(bytes)),
             _ => Err(this),
         }
     }
@@ -60,6 +80,14 @@ mod tests {
             creation: 3,
         };
         assert_eq!(Term::Pid(pid.clone()).into_pid(), Ok(pid));
-        assert_eq!(pair.clone().into_pid(), Err(pair));
+        assert_eq!(pair.clone().into_pid(), Err(pair.clone()));
+        assert_eq!(
+            Term::binary(b"ab".to_vec()).into_binary(),
+            Ok(Bytes::from_static(b"ab"))
+        );
+        assert_eq!(pair.clone().into_binary(), Err(pair.clone()));
+        let map = Map::from_pairs([(Term::atom("k"), Term::from(1))]).unwrap();
+        assert_eq!(Term::Map(map.clone()).into_map(), Ok(map));
+        assert_eq!(pair.clone().into_map(), Err(pair));
     }
 }
