@@ -43,19 +43,28 @@ fn rust_and_elixir_nodes_read_each_others_files() {
     assert!(ids.contains("next_id => 5"), "{ids}");
 }
 
-/// Known gap, a decision documented in docs/todo.md: the Rust node percent-escapes every list
-/// name byte outside `[A-Za-z0-9._-]` (`my list` is stored as `my%20list`), where the book writes
-/// the name unchanged, so it does not find such lists in a book node's folder.
+/// The book writes a list under its name unchanged (`Path.join(folder, name)`), spaces and
+/// non-ASCII letters included; the Rust node does the same, so each finds the other's lists.
 #[test]
-#[ignore = "known gap: the Rust node escapes names the book stores unchanged (my list -> my%20list)"]
-fn a_rust_node_finds_a_book_nodes_list_whose_name_has_a_space() {
+fn list_names_with_spaces_and_accents_are_the_same_files_on_both() {
     let cluster = TodoCluster::new();
     let mut elixir = cluster.node(TodoKind::Elixir, &[]);
     elixir.add_ok("my list", "2023-12-19", "Dentist");
     elixir.kill();
-    let rust = take_over(&cluster, &elixir, TodoKind::Rust);
+    let mut rust = take_over(&cluster, &elixir, TodoKind::Rust);
     assert_eq!(
         rust.entries("my list", "2023-12-19"),
+        ["2023-12-19 Dentist"]
+    );
+    rust.add_ok("Einkäufe", "2023-12-20", "Brot");
+    rust.kill();
+    let elixir = take_over(&cluster, &rust, TodoKind::Elixir);
+    assert_eq!(
+        elixir.entries("Einkäufe", "2023-12-20"),
+        ["2023-12-20 Brot"]
+    );
+    assert_eq!(
+        elixir.entries("my list", "2023-12-19"),
         ["2023-12-19 Dentist"]
     );
 }

@@ -2,6 +2,7 @@
 //! and the new one is on disk when the call returns: temp file, fsync, rename, fsync the folder.
 //! Blocking I/O: call it from `spawn_blocking`.
 
+use std::ffi::{OsStr, OsString};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::Path;
@@ -11,9 +12,12 @@ static NEXT_TEMP: AtomicU64 = AtomicU64::new(0);
 
 /// Replaces `dir/file_name` with `data`, durably. The temporary file is `dir/.file_name.tmp.N`
 /// (a leading dot: never mistaken for a list file) and is removed if anything fails.
-pub fn write_durably(dir: &Path, file_name: &str, data: &[u8]) -> io::Result<()> {
+pub fn write_durably(dir: &Path, file_name: &OsStr, data: &[u8]) -> io::Result<()> {
     let n = NEXT_TEMP.fetch_add(1, Ordering::Relaxed);
-    let temp = dir.join(format!(".{file_name}.tmp.{}.{n}", std::process::id()));
+    let mut temp_name = OsString::from(".");
+    temp_name.push(file_name);
+    temp_name.push(format!(".tmp.{}.{n}", std::process::id()));
+    let temp = dir.join(temp_name);
     let target = dir.join(file_name);
     let result = (|| {
         let mut file = OpenOptions::new()
@@ -40,8 +44,8 @@ mod tests {
     #[test]
     fn writes_and_replaces_leaving_no_temp_file() {
         let dir = tempfile::tempdir().unwrap();
-        write_durably(dir.path(), "bob", b"one").unwrap();
-        write_durably(dir.path(), "bob", b"two").unwrap();
+        write_durably(dir.path(), OsStr::new("bob"), b"one").unwrap();
+        write_durably(dir.path(), OsStr::new("bob"), b"two").unwrap();
         assert_eq!(fs::read(dir.path().join("bob")).unwrap(), b"two");
         let names: Vec<_> = fs::read_dir(dir.path())
             .unwrap()
@@ -53,11 +57,11 @@ mod tests {
     #[test]
     fn a_failed_write_leaves_the_old_file() {
         let dir = tempfile::tempdir().unwrap();
-        write_durably(dir.path(), "bob", b"one").unwrap();
+        write_durably(dir.path(), OsStr::new("bob"), b"one").unwrap();
         // A directory in the way of the rename makes it fail.
         fs::create_dir(dir.path().join("alice")).unwrap();
         fs::write(dir.path().join("alice").join("x"), b"").unwrap();
-        assert!(write_durably(dir.path(), "alice", b"new").is_err());
+        assert!(write_durably(dir.path(), OsStr::new("alice"), b"new").is_err());
         assert_eq!(fs::read(dir.path().join("bob")).unwrap(), b"one");
         let temps = fs::read_dir(dir.path())
             .unwrap()

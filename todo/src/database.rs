@@ -154,7 +154,7 @@ impl Database {
                 if !entry.file_type()?.is_file() {
                     continue;
                 }
-                if let Some(key) = entry.file_name().to_str().and_then(list_file::list_name) {
+                if let Some(key) = list_file::list_name(&entry.file_name()) {
                     keys.push(key);
                 }
             }
@@ -201,15 +201,20 @@ mod tests {
         db.store_local(b"bob", &two_entries().to_term())
             .await
             .unwrap();
-        db.store_local(b"../x", &TodoList::new().to_term())
+        db.store_local(b"my list", &TodoList::new().to_term())
             .await
             .unwrap();
+        assert!(matches!(
+            db.store_local(b"../x", &TodoList::new().to_term()).await,
+            Err(DbError::BadName(ListNameError::LeadingDot))
+        ));
         assert_eq!(db.get(b"bob").await.unwrap(), Some(two_entries()));
         assert!(dir.path().join("n1").join("bob").is_file());
-        assert!(dir.path().join("n1").join("%2E.%2Fx").is_file());
+        assert!(dir.path().join("n1").join("my list").is_file());
+        assert!(!dir.path().join("x").exists());
         assert_eq!(
             db.keys().await.unwrap(),
-            vec![b"../x".to_vec(), b"bob".to_vec()]
+            vec![b"bob".to_vec(), b"my list".to_vec()]
         );
     }
 

@@ -1,13 +1,12 @@
-//! List name ↔ file name in the node's database folder. Plain names (`bob`, `list_1`) are the file
-//! name unchanged, as the book writes them; anything that could leave the folder is escaped.
+//! List name ↔ file name in the node's database folder: the name itself, as the book writes it
+//! (`Path.join(folder, name)`), for every name that stays inside the folder; the rest are refused.
 //!
-//! Rule: ASCII letters, digits, `-`, `_` and `.` stay as they are, except a `.` that starts the
-//! name; every other byte (`/`, `\`, NUL, `%`, spaces, non-ASCII UTF-8...) becomes `%XX`. So no
-//! file name is `.`, `..`, or starts with `.` (temporary files do, and are never list files),
-//! and none contains a separator. An empty name, or one whose file name would pass 255 bytes, is
-//! refused.
+//! Refused: the empty name, `.` and `..`, names with a `/` or a NUL byte (they would leave the
+//! folder or cannot be a file name), names that start with `.` (the temporary files of atomic
+//! writes do, so they are never taken for lists), and names longer than 255 bytes.
 
-use std::fmt::Write;
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 /// The longest file name Linux file systems take.
 const MAX_FILE_NAME: usize = 255;
@@ -17,54 +16,29 @@ const MAX_FILE_NAME: usize = 255;
 pub enum ListNameError {
     #[error("the list name is empty: give a name, e.g. list=bob")]
     Empty,
-    #[error("the list name is too long ({0} bytes once escaped, at most 255): use a shorter name")]
+    #[error("the list name is too long ({0} bytes, at most 255): use a shorter name")]
     TooLong(usize),
+    #[error("a list name cannot contain `/` or a NUL byte: use another name")]
+    Separator,
+    #[error("a list name cannot start with `.`: use another name")]
+    LeadingDot,
 }
 
-/// The file name that holds list `name`.
-pub fn file_name(name: &[u8]) -> Result<String, ListNameError> {
-    if name.is_empty() {
-        return Err(ListNameError::Empty);
+/// The file name that holds list `name`: the name's bytes unchanged.
+pub fn file_name(name: &[u8]) -> Result<OsString, ListNameError> {
+    match name {
+        [] => Err(ListNameError::Empty),
+        [b'.', ..] => Err(ListNameError::LeadingDot),
+        _ if name.contains(&b'/') || name.contains(&0) => Err(ListNameError::Separator),
+        _ if name.len() > MAX_FILE_NAME => Err(ListNameError::TooLong(name.len())),
+        _ => Ok(OsString::from_vec(name.to_vec())),
     }
-    let mut out = String::with_capacity(name.len());
-    for (i, &b) in name.iter().enumerate() {
-        let plain = b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || (b == b'.' && i > 0);
-        if plain {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    if out.len() > MAX_FILE_NAME {
-        return Err(ListNameError::TooLong(out.len()));
-    }
-    Ok(out)
 }
 
-/// The list name a file holds, or `None` for files that are not list files (temporary files,
-/// names this node would not have written).
-pub fn list_name(file_name: &str) -> Option<Vec<u8>> {
-    let bytes = file_name.as_bytes();
-    if bytes.first() == Some(&b'.') {
-        return None;
-    }
-    let mut name = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' => {
-                let hex = file_name.get(i + 1..i + 3)?;
-                name.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 3;
-            }
-            b => {
-                name.push(b);
-                i += 1;
-            }
-        }
-    }
-    // Only names this module writes: the file name must be the canonical one.
-    (self::file_name(&name).ok()? == file_name).then_some(name)
+/// The list name a file holds, or `None` for files that cannot be list files (temporary files).
+pub fn list_name(file_name: &OsStr) -> Option<Vec<u8>> {
+    let name = file_name.as_bytes();
+    self::file_name(name).ok().map(|_| name.to_vec())
 }
 
 #[cfg(test)]
@@ -72,57 +46,43 @@ mod tests {
     use super::*;
 
     #[test]
-    fn plain_names_are_unchanged() {
-        for name in ["bob", "list_1", "alice-2", "v1.2", "Bob"] {
-            assert_eq!(file_name(name.as_bytes()).unwrap(), name);
+    fn names_are_the_books_file_names() {
+        for name in [
+            "bob", "list_1", "Bob", "my list", "café", "100%", "a\\b", "v1.2",
+        ] {
+            assert_eq!(file_name(name.as_bytes()).unwrap(), OsStr::new(name));
         }
+        assert_eq!(file_name(b"\xff").unwrap().as_bytes(), b"\xff");
     }
 
     #[test]
     fn nothing_escapes_the_folder() {
-        assert_eq!(file_name(b"..").unwrap(), "%2E.");
-        assert_eq!(file_name(b".").unwrap(), "%2E");
-        assert_eq!(file_name(b"../etc/passwd").unwrap(), "%2E.%2Fetc%2Fpasswd");
-        assert_eq!(file_name(b"a/b").unwrap(), "a%2Fb");
-        assert_eq!(file_name(b"a\\b").unwrap(), "a%5Cb");
-        assert_eq!(file_name(b"a\0b").unwrap(), "a%00b");
-        assert_eq!(file_name(b"100%").unwrap(), "100%25");
-        assert_eq!(file_name(b".hidden").unwrap(), "%2Ehidden");
-        assert_eq!(file_name("café".as_bytes()).unwrap(), "caf%C3%A9");
-        assert_eq!(file_name(b"my list").unwrap(), "my%20list");
+        assert_eq!(file_name(b".."), Err(ListNameError::LeadingDot));
+        assert_eq!(file_name(b"."), Err(ListNameError::LeadingDot));
+        assert_eq!(file_name(b".hidden"), Err(ListNameError::LeadingDot));
+        assert_eq!(file_name(b"../etc/passwd"), Err(ListNameError::LeadingDot));
+        assert_eq!(file_name(b"a/../../b"), Err(ListNameError::Separator));
+        assert_eq!(file_name(b"/tmp/x"), Err(ListNameError::Separator));
+        assert_eq!(file_name(b"a\0b"), Err(ListNameError::Separator));
         assert_eq!(file_name(b""), Err(ListNameError::Empty));
-        assert_eq!(file_name(&[b'/'; 100]), Err(ListNameError::TooLong(300)));
+        assert_eq!(file_name(&[b'a'; 300]), Err(ListNameError::TooLong(300)));
         assert!(file_name(&[b'a'; 255]).is_ok());
     }
 
     #[test]
-    fn file_names_decode_back() {
-        for name in [
-            &b"bob"[..],
-            b"..",
-            b"a/b",
-            b"100%",
-            "café".as_bytes(),
-            b"\xff\x00",
-        ] {
-            assert_eq!(list_name(&file_name(name).unwrap()).as_deref(), Some(name));
-        }
-        assert_eq!(list_name(".bob.tmp.1"), None);
-        assert_eq!(list_name("a%2"), None);
-        assert_eq!(list_name("a%zz"), None);
-        assert_eq!(list_name("a%2fb"), None); // not canonical (lower-case hex)
-        assert_eq!(list_name("a b"), None);
+    fn temporary_files_are_not_lists() {
+        assert_eq!(list_name(OsStr::new(".bob.tmp.1.2")), None);
+        assert_eq!(list_name(OsStr::new("my list")), Some(b"my list".to_vec()));
     }
 
     proptest::proptest! {
         #[test]
-        fn any_name_stays_in_the_folder(name in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..120)) {
+        fn any_accepted_name_stays_in_the_folder(name in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
             if let Ok(file) = file_name(&name) {
-                proptest::prop_assert!(!file.is_empty() && !file.starts_with('.'));
-                proptest::prop_assert!(!file.contains('/') && !file.contains('\\') && !file.contains('\0'));
+                let path = std::path::Path::new("/db/node").join(&file);
+                proptest::prop_assert_eq!(path.parent(), Some(std::path::Path::new("/db/node")));
+                proptest::prop_assert_eq!(path.file_name(), Some(file.as_os_str()));
                 proptest::prop_assert_eq!(list_name(&file), Some(name));
-            } else {
-                proptest::prop_assert!(name.is_empty() || name.len() > 85);
             }
         }
     }

@@ -181,6 +181,10 @@ mod tests {
             route("GET", "/entries", Some(&long)),
             Err(BadRequest::BadList(ListNameError::TooLong(300)))
         ));
+        let e = route("GET", "/entries", Some("list=..%2Fx&date=2023-12-19")).unwrap_err();
+        assert_eq!(e, BadRequest::BadList(ListNameError::LeadingDot));
+        let e = route("GET", "/entries", Some("list=a%2Fb&date=2023-12-19")).unwrap_err();
+        assert_eq!(e, BadRequest::BadList(ListNameError::Separator));
     }
 
     #[test]
@@ -189,10 +193,10 @@ mod tests {
             route(
                 "POST",
                 "/add_entry",
-                Some("list=..%2F..&date=2023-12-19&title=")
+                Some("list=my%20list%2C%20caf%C3%A9&date=2023-12-19&title=")
             ),
             Ok(Route::AddEntry {
-                list: "../..".into(),
+                list: "my list, café".into(),
                 date: dec19(),
                 title: String::new()
             })
