@@ -49,7 +49,9 @@ fn rust_nodes_walk_through() {
         survivor.entries("bob", "2023-12-19"),
         ["2023-12-19 Dentist", "2023-12-19 Movies"]
     );
-    assert!(survivor.count_output("Node disconnected") >= 1);
+    // The book's NodeMonitor lines (`:net_kernel.monitor_nodes(true)`).
+    assert_eq!(survivor.count_output("Node connected: "), 1);
+    assert_eq!(survivor.count_output("Node disconnected: "), 1);
 }
 
 /// The project's Elixir app alone behaves as the book describes (a check of the test's BEAM side).
