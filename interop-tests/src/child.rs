@@ -1,8 +1,10 @@
 //! A child process that is stopped (SIGKILL to its own process group) when its guard drops, so a
 //! failing test never leaves a process behind; and where to find this workspace's binaries.
 
+use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 use std::process::{Child, Command};
+use std::sync::mpsc::{self, Receiver};
 
 /// Owns a started process and everything in its process group.
 pub struct ChildGuard {
@@ -62,6 +64,34 @@ impl ChildGuard {
 
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The lines the process prints, from the moment of the call: stdout's as they are, stderr's
+    /// prefixed `stderr: `, in one channel (read by two threads that end with the process). Both
+    /// must have been spawned with `Stdio::piped()`.
+    pub fn output_lines(&mut self) -> Receiver<String> {
+        let (tx, lines) = mpsc::channel();
+        let stdout = self
+            .child
+            .stdout
+            .take()
+            .map(|o| (Box::new(o) as Box<dyn Read + Send>, ""));
+        let stderr = self
+            .child
+            .stderr
+            .take()
+            .map(|e| (Box::new(e) as Box<dyn Read + Send>, "stderr: "));
+        for (output, prefix) in [stdout, stderr].into_iter().flatten() {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(output).lines().map_while(Result::ok) {
+                    if tx.send(format!("{prefix}{line}")).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        lines
     }
 }
 

@@ -2,11 +2,11 @@
 //! line through the `ctl` control module (erl/ctl.erl), with no sleeping and guessing.
 
 use crate::child::ChildGuard;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver};
+use std::sync::mpsc::Receiver;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -102,24 +102,7 @@ impl ErlNode {
         let mut guard =
             ChildGuard::spawn("erl", &mut cmd).expect("start erl (apt-get install erlang-nox)");
         let stdin = guard.child_mut().stdin.take().expect("erl stdin");
-        let stdout = guard.child_mut().stdout.take().expect("erl stdout");
-        let stderr = guard.child_mut().stderr.take().expect("erl stderr");
-        let (tx, lines) = mpsc::channel();
-        let tx2 = tx.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if tx2.send(format!("stderr: {line}")).is_err() {
-                    break;
-                }
-            }
-        });
+        let lines = guard.output_lines();
         let mut node = ErlNode {
             guard,
             stdin,

@@ -8,10 +8,10 @@ use crate::names::{free_port, unique_name};
 use crate::OtpEpmd;
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver};
+use std::sync::mpsc::Receiver;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -274,24 +274,7 @@ impl TodoNode {
         let mut guard = ChildGuard::spawn(&options.name, cmd)
             .unwrap_or_else(|e| panic!("start {:?} todo node: {e}", options.kind));
         let stdin = guard.child_mut().stdin.take();
-        let stdout = guard.child_mut().stdout.take().expect("stdout");
-        let stderr = guard.child_mut().stderr.take().expect("stderr");
-        let (tx, lines) = mpsc::channel();
-        let tx2 = tx.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if tx2.send(format!("stderr: {line}")).is_err() {
-                    break;
-                }
-            }
-        });
+        let lines = guard.output_lines();
         TodoNode {
             kind: options.kind,
             name: options.name.clone(),

@@ -4,7 +4,6 @@
 use interop_tests::http_client::http_post;
 use interop_tests::todo_nodes::todo_node_bin;
 use interop_tests::{cargo_bin, free_port, unique_name, ChildGuard};
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -64,19 +63,7 @@ fn todo_node_starts_our_epmd_when_none_runs() {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut node = ChildGuard::spawn("todo-node", &mut cmd).expect("start todo-node");
-    // The ready line is on stdout, the log on stderr: both go to one channel.
-    let (lines_tx, lines) = std::sync::mpsc::channel();
-    let stdout = node.child_mut().stdout.take().expect("stdout");
-    let stderr = node.child_mut().stderr.take().expect("stderr");
-    let outputs: [Box<dyn std::io::Read + Send>; 2] = [Box::new(stdout), Box::new(stderr)];
-    for output in outputs {
-        let lines_tx = lines_tx.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(output).lines().map_while(Result::ok) {
-                let _ = lines_tx.send(line);
-            }
-        });
-    }
+    let lines = node.output_lines();
     let deadline = Instant::now() + Duration::from_secs(40);
     let mut log = Vec::new();
     while !log.iter().any(|l: &String| l.contains(" ready: http port")) {
