@@ -234,8 +234,10 @@ async fn rust_drive(node: Node, dest: Dest, payload: Term, callers: usize, ms: u
                 };
                 let mut calls = 0u64;
                 while tokio::time::Instant::now() < deadline {
+                    // The request is sent from the shared term without a copy, as a BEAM
+                    // caller sends its payload.
                     let reply = process
-                        .call(&dest, (*payload).clone(), Some(Duration::from_secs(5)))
+                        .call_ref(&dest, &payload, Some(Duration::from_secs(5)))
                         .await
                         .expect("gen call to the BEAM echo server");
                     assert!(reply == *payload, "echo replied {reply:?}");

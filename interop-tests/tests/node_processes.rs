@@ -239,6 +239,10 @@ fn a_local_gen_server_calls_casts_idles_and_stops() {
             me.call(&dest, Term::atom("get"), None).await,
             Ok(Term::Integer(5))
         );
+        // A borrowed request: the local server gets a copy, the caller keeps its term.
+        let get = Term::atom("get");
+        assert_eq!(me.call_ref(&dest, &get, None).await, Ok(Term::Integer(5)));
+        assert_eq!(get, Term::atom("get"));
         // The idle timeout arrives as handle_info(timeout); any message resets it.
         assert_eq!(
             me.call(&dest, Term::atom("idle"), None).await,

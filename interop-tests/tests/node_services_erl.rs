@@ -205,6 +205,32 @@ fn gen_server_calls_from_rust_to_beam() {
             format!("{{echo,{erl_name},p}}")
         );
 
+        // A borrowed request (encoded from its parts, not copied into the call's tuple), large
+        // enough to use the atom cache for the pids' node, sent twice from the same term.
+        let pids = Term::list(
+            (1..=200)
+                .map(|id| {
+                    Term::Pid(node::Pid {
+                        id,
+                        serial: 0,
+                        ..me.pid().clone()
+                    })
+                })
+                .collect(),
+        );
+        let request = Term::tuple(vec![Term::atom("pids"), pids, Term::binary(b"x".to_vec())]);
+        for _ in 0..2 {
+            let reply = me.call_ref(&server, &request, Some(5 * SECOND)).await;
+            assert_eq!(
+                reply.expect("reply"),
+                Term::tuple(vec![
+                    Term::atom("echo"),
+                    Term::atom(&erl_name),
+                    request.clone()
+                ])
+            );
+        }
+
         // A reply sent later with gen_server:reply/2.
         let later = Term::tuple(vec![Term::atom("later"), Term::atom("x")]);
         assert_eq!(

@@ -4,7 +4,7 @@
 use crate::config::{CookieSource, NodeConfig};
 use crate::connection::{
     accept_handshake, dial_handshake, spawn_link, AcceptVerdict, HandshakeFailure, LinkHandle,
-    Lookup, Outcome, PeerStats, Peers,
+    Lookup, Outcome, Payload, PeerStats, Peers,
 };
 use crate::cookie;
 use crate::dest::Dest;
@@ -206,18 +206,25 @@ impl Node {
 
     /// Sends to any destination: a pid, a local name or `{Name, Node}`.
     pub async fn send_to(&self, from: &Pid, dest: &Dest, message: Term) {
+        self.send_payload_to(from, dest, Payload::Term(message))
+            .await
+    }
+
+    /// [`Node::send_to`] for a [`Payload`]: a remote receiver's message is encoded from it, a
+    /// local one gets [`Payload::into_term`].
+    pub(crate) async fn send_payload_to(&self, from: &Pid, dest: &Dest, message: Payload<'_>) {
         match dest {
-            Dest::Pid(pid) => self.send(Some(from), pid, message).await,
+            Dest::Pid(pid) => self.send_more(Some(from), pid, message, false).await,
             Dest::Name(name) => {
-                self.inner.deliver_to_name(name, message);
+                self.inner.deliver_to_name(name, message.into_term());
             }
             Dest::Remote { name, node } => {
-                self.send_named(from, name.as_str(), node.as_str(), message)
+                self.send_named_payload(from, name.as_str(), node.as_str(), message)
                     .await
             }
             Dest::Global(name) => {
                 if let Some(pid) = self.global_whereis(name) {
-                    self.send(Some(from), &pid, message).await;
+                    self.send_more(Some(from), &pid, message, false).await;
                 }
             }
         }
@@ -226,7 +233,8 @@ impl Node {
     /// `To ! Message` with `from` as the sender; connects to the pid's node first if needed.
     /// Like Erlang's send, it never fails: undeliverable messages are dropped (and logged).
     pub async fn send(&self, from: Option<&Pid>, to: &Pid, message: Term) {
-        self.send_more(from, to, message, false).await
+        self.send_more(from, to, Payload::Term(message), false)
+            .await
     }
 
     /// [`Node::send`] from a sender that will send again at once (see
@@ -235,11 +243,11 @@ impl Node {
         &self,
         from: Option<&Pid>,
         to: &Pid,
-        message: Term,
+        message: Payload<'_>,
         more_follows: bool,
     ) {
         if self.is_local(to) {
-            self.inner.processes.deliver(to.id, message);
+            self.inner.processes.deliver(to.id, message.into_term());
             return;
         }
         match self.connect(to.node.as_str()).await {
@@ -261,21 +269,28 @@ impl Node {
 
     /// `{Name, Node} ! Message` from `from`.
     pub async fn send_named(&self, from: &Pid, name: &str, node: &str, message: Term) {
+        self.send_named_payload(from, name, node, Payload::Term(message))
+            .await
+    }
+
+    /// [`Node::send_named`] for a [`Payload`].
+    async fn send_named_payload(&self, from: &Pid, name: &str, node: &str, message: Payload<'_>) {
         let Some(to_name) = Atom::new(name) else {
             return;
         };
         if node == self.name() {
-            self.inner.deliver_to_name(&to_name, message);
+            self.inner.deliver_to_name(&to_name, message.into_term());
             return;
         }
         match self.connect(node).await {
             Ok(link) => {
-                link.send(
+                link.send_more(
                     ControlMessage::RegSend {
                         from: from.clone(),
                         to_name,
                     },
                     Some(message),
+                    false,
                 );
             }
             Err(e) => debug!(%node, %name, error = %e, "message dropped"),
@@ -305,7 +320,7 @@ impl Node {
                     from: from.clone(),
                     alias: alias.clone(),
                 },
-                Some(message),
+                Some(Payload::Term(message)),
                 more_follows,
             );
         }

@@ -6,6 +6,7 @@
 
 use super::decoder::FrameDecoder;
 use super::encoder::FrameEncoder;
+use super::payload::Payload;
 use super::PeerCounters;
 use crate::node::NodeInner;
 use bytes::BytesMut;
@@ -102,7 +103,7 @@ impl LinkHandle {
     /// waits: the bytes go out from here when a batch is large enough and the socket takes
     /// them, otherwise the writer task sends them.
     pub fn send(&self, control: ControlMessage, payload: Option<Term>) -> bool {
-        self.send_more(control, payload, false)
+        self.send_more(control, payload.map(Payload::Term), false)
     }
 
     /// [`LinkHandle::send`] from a sender that knows it will send again at once (a server with
@@ -113,7 +114,7 @@ impl LinkHandle {
     pub fn send_more(
         &self,
         control: ControlMessage,
-        payload: Option<Term>,
+        payload: Option<Payload<'_>>,
         more_follows: bool,
     ) -> bool {
         let mut out = self.lock();
@@ -123,7 +124,10 @@ impl LinkHandle {
         }
         let idle =
             !more_follows && out.pending().is_empty() && !out.writing && !out.flush_requested;
-        match out.sender.encode(&control, payload.as_ref(), &mut out.buf) {
+        match out
+            .sender
+            .encode_payload(&control, payload.as_ref(), &mut out.buf)
+        {
             Ok(()) => out.messages += 1,
             Err(e) => {
                 debug!(error = %e, op = control.op(), "message not sent: cannot encode");

@@ -7,9 +7,11 @@ mod encoder;
 mod handshake;
 mod link;
 mod manager;
+mod payload;
 
 pub(crate) use counters::PeerCounters;
 pub use counters::PeerStats;
 pub(crate) use handshake::{accept_handshake, dial_handshake, HandshakeFailure};
 pub(crate) use link::{spawn_link, LinkHandle};
 pub(crate) use manager::{AcceptVerdict, Lookup, Outcome, Peers};
+pub(crate) use payload::Payload;

@@ -2,10 +2,12 @@
 //! send `{'$gen_call', {Self, [alias | Mref]}, Request}`, wait for the reply or the `'DOWN'`,
 //! demonitor. The alias makes a reply that comes after a timeout vanish instead of lingering.
 
+use crate::connection::Payload;
 use crate::dest::Dest;
 use crate::process::Process;
 use distproto::handshake::DistFlags;
 use distproto::term::Term;
+use std::borrow::Cow;
 use std::time::Duration;
 
 /// Why a call returned no reply; `exit_reason` gives what a BEAM caller would exit with.
@@ -43,6 +45,29 @@ impl Process {
         request: Term,
         timeout: Option<Duration>,
     ) -> Result<Term, CallError> {
+        self.call_request(dest, Cow::Owned(request), timeout).await
+    }
+
+    /// [`Process::call`] with a borrowed request, for a caller that keeps it (to send it again,
+    /// say): a request to another node is encoded straight from `request`, never copied, as a
+    /// BEAM process sends a term without copying it; a server on this node gets a copy.
+    pub async fn call_ref(
+        &mut self,
+        dest: &Dest,
+        request: &Term,
+        timeout: Option<Duration>,
+    ) -> Result<Term, CallError> {
+        self.call_request(dest, Cow::Borrowed(request), timeout)
+            .await
+    }
+
+    /// The call itself, for an owned or a borrowed request.
+    async fn call_request(
+        &mut self,
+        dest: &Dest,
+        request: Cow<'_, Term>,
+        timeout: Option<Duration>,
+    ) -> Result<Term, CallError> {
         let resolved;
         let dest = match dest {
             // gen:call resolves {global, Name} once, then calls the pid.
@@ -77,12 +102,20 @@ impl Process {
         } else {
             Term::from(mref.clone())
         };
-        let message = Term::tuple(vec![
-            Term::atom("$gen_call"),
-            Term::tuple(vec![Term::Pid(self.pid().clone()), tag.clone()]),
-            request,
-        ]);
-        self.send_to(dest, message).await;
+        let message = if local {
+            Payload::Term(Term::tuple(vec![
+                Term::atom("$gen_call"),
+                Term::tuple(vec![Term::Pid(self.pid().clone()), tag.clone()]),
+                request.into_owned(),
+            ]))
+        } else {
+            Payload::GenCall {
+                from: self.pid(),
+                tag: &tag,
+                request: &request,
+            }
+        };
+        self.node().send_payload_to(self.pid(), dest, message).await;
         let mref_term = Term::from(mref.clone());
         // The matcher only recognises the reply or the 'DOWN'; the message is then taken apart
         // by value (no copy of a large reply).

@@ -70,7 +70,7 @@ impl GenCall {
                     .await
             }
             None => {
-                node.send_more(Some(sender), &self.from, message, more_follows)
+                node.send_more(Some(sender), &self.from, message.into(), more_follows)
                     .await
             }
         }
