@@ -33,7 +33,14 @@ pub struct Decoder<'a> {
     /// Atoms too long to be stored inline that this decoder made, so that an atom repeated in
     /// the input (a module or node name) shares one allocation instead of making one each time.
     long_atoms: Vec<Atom>,
+    /// The atom of the last ATOM_CACHE_REF read and its index (`NO_CACHE_REF` before any): the
+    /// node of every pid of a list of pids comes as the same reference, and is then taken from
+    /// here without asking the atom cache.
+    last_ref: u16,
+    last_ref_atom: Atom,
 }
+
+const NO_CACHE_REF: u16 = u16::MAX;
 
 /// How many distinct long atoms a decoder remembers.
 const LONG_ATOM_CACHE: usize = 16;
@@ -54,6 +61,8 @@ impl<'a> Decoder<'a> {
             share_input: false,
             shared_copy: None,
             long_atoms: Vec::new(),
+            last_ref: NO_CACHE_REF,
+            last_ref_atom: Atom::from_str_unchecked(""),
         }
     }
 
@@ -69,6 +78,8 @@ impl<'a> Decoder<'a> {
             share_input: false,
             shared_copy: None,
             long_atoms: Vec::new(),
+            last_ref: NO_CACHE_REF,
+            last_ref_atom: Atom::from_str_unchecked(""),
         }
     }
 
@@ -653,6 +664,10 @@ impl<'a> Decoder<'a> {
         let pos = self.pos;
         let input: &'a [u8] = self.input;
         let (len, text_at) = match input.get(pos..) {
+            Some([ATOM_CACHE_REF, index, ..]) if u16::from(*index) == self.last_ref => {
+                self.pos = pos + 2;
+                return Ok(self.last_ref_atom.clone());
+            }
             Some([SMALL_ATOM_UTF8_EXT | SMALL_ATOM_EXT, n, ..]) => (usize::from(*n), pos + 2),
             Some([ATOM_EXT | ATOM_UTF8_EXT, 0, n, ..]) => (usize::from(*n), pos + 3),
             _ => return self.atom(),
@@ -741,9 +756,15 @@ impl<'a> Decoder<'a> {
             .options
             .atom_cache
             .ok_or_else(|| self.error(start, Kind::NoAtomCache { index }))?;
-        cache
+        if u16::from(index) == self.last_ref {
+            return Ok(self.last_ref_atom.clone());
+        }
+        let atom = cache
             .lookup(index)
-            .ok_or_else(|| self.error(start, Kind::AtomCacheMiss { index }))
+            .ok_or_else(|| self.error(start, Kind::AtomCacheMiss { index }))?;
+        self.last_ref = u16::from(index);
+        self.last_ref_atom = atom.clone();
+        Ok(atom)
     }
 
     /// A pid (its tag read) written into `dst`: built in registers and stored once, instead of
@@ -1002,6 +1023,8 @@ pub(super) fn decode_external(
         share_input: view.len() <= SHARE_INPUT_LIMIT,
         shared_copy: None,
         long_atoms: Vec::new(),
+        last_ref: NO_CACHE_REF,
+        last_ref_atom: Atom::from_str_unchecked(""),
     };
     if let Some(source) = source {
         if !cut_by_limit {
