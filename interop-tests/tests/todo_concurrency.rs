@@ -14,21 +14,28 @@ fn four_nodes(cluster: &TodoCluster) -> Vec<TodoNode> {
     vec![rust1, elixir1, rust2, elixir2]
 }
 
+/// Runs `request` on every node's HTTP interface at once, one thread each, released together.
+fn on_every_node_at_once(nodes: &[TodoNode], request: impl Fn(&TodoHttp) + Sync) {
+    let barrier = Barrier::new(nodes.len());
+    std::thread::scope(|scope| {
+        for node in nodes.iter().map(|n| TodoHttp::clone(n)) {
+            let (barrier, request) = (&barrier, &request);
+            scope.spawn(move || {
+                barrier.wait();
+                request(&node);
+            });
+        }
+    });
+}
+
 #[test]
 fn concurrent_adds_from_every_node_land_once() {
     const PER_NODE: usize = 8; // 32 entries in all: Elixir keeps a map that small in id order
     let cluster = TodoCluster::new();
     let mut nodes = four_nodes(&cluster);
-    let barrier = Barrier::new(nodes.len());
-    std::thread::scope(|scope| {
-        for node in nodes.iter().map(|n| TodoHttp::clone(n)) {
-            let barrier = &barrier;
-            scope.spawn(move || {
-                barrier.wait();
-                for i in 0..PER_NODE {
-                    node.add_ok("shared", "2023-12-19", &format!("{} #{i}", node.name));
-                }
-            });
+    on_every_node_at_once(&nodes, |node| {
+        for i in 0..PER_NODE {
+            node.add_ok("shared", "2023-12-19", &format!("{} #{i}", node.name));
         }
     });
 
@@ -73,16 +80,7 @@ fn first_requests_racing_on_every_node_start_one_server() {
     let mut nodes = four_nodes(&cluster);
     let lists: Vec<String> = (0..5).map(|i| format!("race{i}")).collect();
     for list in &lists {
-        let barrier = Barrier::new(nodes.len());
-        std::thread::scope(|scope| {
-            for node in nodes.iter().map(|n| TodoHttp::clone(n)) {
-                let barrier = &barrier;
-                scope.spawn(move || {
-                    barrier.wait();
-                    node.add_ok(list, "2023-12-19", &node.name);
-                });
-            }
-        });
+        on_every_node_at_once(&nodes, |node| node.add_ok(list, "2023-12-19", &node.name));
     }
     for list in &lists {
         let entries = nodes[0].entries(list, "2023-12-19");
