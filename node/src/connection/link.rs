@@ -6,6 +6,8 @@
 
 use super::decoder::FrameDecoder;
 use super::encoder::FrameEncoder;
+use super::moderation::{Moderation, PAUSE};
+use super::pause::Pause;
 use super::payload::Payload;
 use super::PeerCounters;
 use crate::node::NodeInner;
@@ -251,7 +253,14 @@ async fn read_loop(
     let mut receiver = FrameDecoder::new(link.peer.flags, DistLimits::default());
     let ticktime = node.config.net_ticktime;
     let max_packet = node.config.max_packet;
+    let socket = std::os::fd::AsRawFd::as_raw_fd(read.as_ref());
+    let mut moderation = Moderation::new(Instant::now());
+    let mut pause = Pause::new()
+        .map_err(|e| debug!(error = %e, "reads are not moderated: no pause timer"))
+        .ok();
     loop {
+        // Messages (ticks included) taken from what the last read brought.
+        let mut messages = 0;
         loop {
             let (is_tick, used) = match split32(&buf, max_packet) {
                 Ok(Some((Frame::Tick, used))) => (true, used),
@@ -263,6 +272,7 @@ async fn read_loop(
                 }
             };
             let frame = buf.split_to(used).freeze();
+            messages += 1;
             if is_tick {
                 link.counters.tick_in();
                 continue;
@@ -281,6 +291,15 @@ async fn read_loop(
         }
         if buf.capacity() - buf.len() < 64 * 1024 {
             buf.reserve(256 * 1024);
+        }
+        moderation.read(messages, Instant::now());
+        if moderation.pausing() {
+            if let Some(timer) = &pause {
+                if let Err(e) = timer.pause(socket, PAUSE).await {
+                    debug!(error = %e, "reads are no longer moderated: pause failed");
+                    pause = None;
+                }
+            }
         }
         tokio::select! {
             read = tokio::time::timeout(ticktime, read.read_buf(&mut buf)) => match read {

@@ -7,6 +7,8 @@ mod encoder;
 mod handshake;
 mod link;
 mod manager;
+mod moderation;
+mod pause;
 mod payload;
 
 pub(crate) use counters::PeerCounters;
