@@ -115,7 +115,7 @@ impl FrameEncoder {
                 Some(Body::Term(term)) => sender.encode(control, Some(term), out),
                 // Connections without a distribution header are rare: the tuple is built.
                 Some(Body::GenCall { from, tag, request }) => {
-                    let message = gen_call_message(from, tag, request);
+                    let message = gen_call_message(from, tag, request.clone());
                     sender.encode(control, Some(&message), out)
                 }
             },

@@ -16,4 +16,4 @@ pub use counters::PeerStats;
 pub(crate) use handshake::{accept_handshake, dial_handshake, HandshakeFailure};
 pub(crate) use link::{spawn_link, LinkHandle};
 pub(crate) use manager::{AcceptVerdict, Lookup, Outcome, Peers};
-pub(crate) use payload::Payload;
+pub(crate) use payload::{gen_call_message, Payload};

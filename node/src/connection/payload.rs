@@ -20,7 +20,7 @@ impl Payload<'_> {
     pub fn into_term(self) -> Term {
         match self {
             Payload::Term(term) => term,
-            Payload::GenCall { from, tag, request } => gen_call_message(from, tag, request),
+            Payload::GenCall { from, tag, request } => gen_call_message(from, tag, request.clone()),
         }
     }
 }
@@ -32,10 +32,10 @@ impl From<Term> for Payload<'_> {
 }
 
 /// `{'$gen_call', {From, Tag}, Request}` as a term.
-pub(crate) fn gen_call_message(from: &Pid, tag: &Term, request: &Term) -> Term {
+pub(crate) fn gen_call_message(from: &Pid, tag: &Term, request: Term) -> Term {
     Term::tuple(vec![
         Term::atom("$gen_call"),
         Term::tuple(vec![Term::Pid(from.clone()), tag.clone()]),
-        request.clone(),
+        request,
     ])
 }

@@ -2,7 +2,7 @@
 //! send `{'$gen_call', {Self, [alias | Mref]}, Request}`, wait for the reply or the `'DOWN'`,
 //! demonitor. The alias makes a reply that comes after a timeout vanish instead of lingering.
 
-use crate::connection::Payload;
+use crate::connection::{gen_call_message, Payload};
 use crate::dest::Dest;
 use crate::process::Process;
 use distproto::handshake::DistFlags;
@@ -103,11 +103,7 @@ impl Process {
             Term::from(mref.clone())
         };
         let message = if local {
-            Payload::Term(Term::tuple(vec![
-                Term::atom("$gen_call"),
-                Term::tuple(vec![Term::Pid(self.pid().clone()), tag.clone()]),
-                request.into_owned(),
-            ]))
+            Payload::Term(gen_call_message(self.pid(), &tag, request.into_owned()))
         } else {
             Payload::GenCall {
                 from: self.pid(),
