@@ -247,8 +247,11 @@ impl Atom {
 }
 
 impl PartialEq for Atom {
+    #[inline]
     fn eq(&self, other: &Atom) -> bool {
-        self.as_str() == other.as_str()
+        let (a, b) = (self.as_bytes(), other.as_bytes());
+        // Clones of one long atom share their text: equal without reading it.
+        a.len() == b.len() && (a.as_ptr() == b.as_ptr() || a == b)
     }
 }
 
@@ -263,8 +266,14 @@ impl PartialOrd for Atom {
 /// OTP orders atoms by their text; comparing UTF-8 bytes gives the same order as comparing code
 /// points (checked against OTP 25: `a < 'aé' < 'aĀ' < b < z < é < ÿ < 'Ā'`).
 impl Ord for Atom {
+    #[inline]
     fn cmp(&self, other: &Atom) -> std::cmp::Ordering {
-        self.as_str().as_bytes().cmp(other.as_str().as_bytes())
+        let (a, b) = (self.as_bytes(), other.as_bytes());
+        if a.len() == b.len() && a.as_ptr() == b.as_ptr() {
+            // Clones of one long atom share their text.
+            return std::cmp::Ordering::Equal;
+        }
+        a.cmp(b)
     }
 }
 

@@ -521,7 +521,7 @@ impl AtomCacheRefs for MessageAtoms {
         if self
             .listed()
             .get(usize::from(self.last))
-            .is_some_and(|a| same_atom(a, atom))
+            .is_some_and(|a| a == atom)
         {
             return Some(self.last);
         }
@@ -537,20 +537,17 @@ impl MessageAtoms {
         if self.on_track {
             // `previous` lists no atom twice: its next atom is not among the matched ones.
             if let Some(next) = self.previous.get(self.matched) {
-                if same_atom(next, atom) {
+                if next == atom {
                     self.matched += 1;
                     return Some((self.matched - 1) as u8);
                 }
             }
-            if let Some(i) = self.previous[..self.matched]
-                .iter()
-                .position(|a| same_atom(a, atom))
-            {
+            if let Some(i) = self.previous[..self.matched].iter().position(|a| a == atom) {
                 return Some(i as u8);
             }
             self.leave_track();
         }
-        if let Some(i) = self.list.iter().position(|a| same_atom(a, atom)) {
+        if let Some(i) = self.list.iter().position(|a| a == atom) {
             return Some(i as u8);
         }
         let i = u8::try_from(self.list.len())
@@ -559,13 +556,6 @@ impl MessageAtoms {
         self.list.push(atom.clone());
         Some(i)
     }
-}
-
-/// Atom equality, first by identity: clones of one long atom share their text.
-#[inline]
-fn same_atom(a: &Atom, b: &Atom) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    a.len() == b.len() && (a.as_ptr() == b.as_ptr() || a == b)
 }
 
 #[cfg(test)]
