@@ -8,9 +8,15 @@
 //! `ROUND_MS`; the three directions take turns within a round so that load from elsewhere hits
 //! them alike; a first, shorter round warms up and is not counted.
 //!
+//! A second table gives the CPU time per call of the calling and the serving OS process (all
+//! their threads, kernel time included, from `/proc/<pid>/task/*/schedstat`). On this 2-core
+//! machine caller and server share the cores, so calls/s also depend on what the caller costs;
+//! the server's CPU per call is what sets calls/s where the caller has cores of its own.
+//!
 //! Settings (for profiling one case): `GEN_CALLS_CALLERS=16,64` (caller counts, default both),
 //! `GEN_CALLS_PAYLOADS=int,tuple,map,pids`, `GEN_CALLS_DIRECTIONS=bb,br,rb` (BEAM->BEAM,
-//! BEAM->Rust, Rust->BEAM), `GEN_CALLS_ROUND_MS=1000`, `GEN_CALLS_WORKERS=2` (tokio workers).
+//! BEAM->Rust, Rust->BEAM), `GEN_CALLS_ROUND_MS=1000`, `GEN_CALLS_WORKERS=2` (tokio workers),
+//! `GEN_CALLS_ERL_FLAGS=+sbwt,none` (extra emulator flags for both `erl` nodes, comma-separated).
 
 use distproto::term::{Map, Pid, Term};
 use interop_tests::{compile_erl, free_port, unique_name, ErlNode, ErlOptions, OtpEpmd};
@@ -58,10 +64,17 @@ fn main() {
             sname: Some(format!("{}@localhost", unique_name(name))),
             cookie: Some(cookie.clone()),
             epmd_port: Some(epmd.port),
-            args: vec![
-                "-pa".into(),
+            args: [
+                "-pa".to_string(),
                 compile_erl("bench_call").display().to_string(),
-            ],
+            ]
+            .into_iter()
+            .chain(
+                env_list("GEN_CALLS_ERL_FLAGS", "")
+                    .into_iter()
+                    .filter(|f| !f.is_empty()),
+            )
+            .collect(),
             ..Default::default()
         })
     };
@@ -90,6 +103,7 @@ fn main() {
     assert_eq!(a.eval(&format!("net_adm:ping('{b_name}').")), "pong");
     assert_eq!(a.eval(&format!("net_adm:ping('{rust_name}').")), "pong");
 
+    let (a_pid, b_pid, rust_pid) = (os_pid(&mut a), os_pid(&mut b), std::process::id());
     let to_beam = Dest::remote("bench_echo", &b_name).expect("dest");
     let beam_drive = |a: &mut ErlNode, server: &str, kind: &str, n: usize, ms: u64| -> f64 {
         a.eval(&format!(
@@ -118,22 +132,23 @@ fn main() {
             for round in 0..=ROUNDS {
                 // Round 0 warms up (connections, atom caches) and is not counted.
                 let ms = if round == 0 { WARM_UP_MS } else { round_ms };
-                let keep = |xs: &mut Vec<f64>, x: f64| {
-                    if round > 0 {
-                        xs.push(x)
-                    }
-                };
+                let counted = round > 0;
                 if on("bb") {
-                    keep(&mut bb, beam_drive(&mut a, &b_name, kind, n, ms));
+                    let r = measure(a_pid, b_pid, || beam_drive(&mut a, &b_name, kind, n, ms));
+                    bb.extend(counted.then_some(r));
                 }
                 if on("br") {
-                    keep(&mut br, beam_drive(&mut a, &rust_name, kind, n, ms));
+                    let r = measure(a_pid, rust_pid, || {
+                        beam_drive(&mut a, &rust_name, kind, n, ms)
+                    });
+                    br.extend(counted.then_some(r));
                 }
                 if on("rb") {
-                    keep(&mut rb, rust_drive(kind, n, ms));
+                    let r = measure(rust_pid, b_pid, || rust_drive(kind, n, ms));
+                    rb.extend(counted.then_some(r));
                 }
             }
-            let (bb, br, rb) = (median_of(bb), median_of(br), median_of(rb));
+            let (bb, br, rb) = (Medians::of(&bb), Medians::of(&br), Medians::of(&rb));
             eprintln!(
                 "{n} callers, {kind}: BEAM->BEAM {bb:?}, BEAM->Rust {br:?}, Rust->BEAM {rb:?}"
             );
@@ -141,30 +156,117 @@ fn main() {
         }
     }
 
-    let cell = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.0}"));
-    let ratio = |x: Option<f64>, base: Option<f64>, target: f64| match (x, base) {
+    let cell = |x: Option<Medians>| x.map_or("-".to_string(), |x| format!("{:.0}", x.rate));
+    let ratio = |x: Option<Medians>, base: Option<Medians>, target: f64| match (x, base) {
         (Some(x), Some(base)) => {
-            let r = x / base;
+            let r = x.rate / base.rate;
             format!("{r:.2}x {}", if r >= target { "met" } else { "MISSED" })
         }
         _ => "-".to_string(),
     };
     println!("| callers | payload | BEAM->BEAM calls/s | BEAM->Rust calls/s | ratio (>= 1.5x) | Rust->BEAM calls/s | ratio (>= 1.0x) |");
     println!("|--:|---|--:|--:|--:|--:|--:|");
-    for (n, kind, bb, br, rb) in rows {
+    for (n, kind, bb, br, rb) in &rows {
         println!(
             "| {n} | {kind} | {} | {} | {} | {} | {} |",
-            cell(bb),
-            cell(br),
-            ratio(br, bb, 1.5),
-            cell(rb),
-            ratio(rb, bb, 1.0),
+            cell(*bb),
+            cell(*br),
+            ratio(*br, *bb, 1.5),
+            cell(*rb),
+            ratio(*rb, *bb, 1.0),
+        );
+    }
+    let cpu = |x: Option<Medians>| {
+        x.map_or("-".to_string(), |x| {
+            format!("{:.1} / {:.1}", x.caller_us, x.server_us)
+        })
+    };
+    let server_ratio = |beam: Option<Medians>, rust: Option<Medians>| match (beam, rust) {
+        (Some(beam), Some(rust)) => format!("{:.2}x", beam.server_us / rust.server_us),
+        _ => "-".to_string(),
+    };
+    println!();
+    println!("CPU time per call in microseconds, caller / server (each an OS process, all threads, kernel included):");
+    println!();
+    println!("| callers | payload | BEAM->BEAM | BEAM->Rust | Rust->BEAM | BEAM server's CPU per call / Rust server's |");
+    println!("|--:|---|--:|--:|--:|--:|");
+    for (n, kind, bb, br, rb) in rows {
+        println!(
+            "| {n} | {kind} | {} | {} | {} | {} |",
+            cpu(bb),
+            cpu(br),
+            cpu(rb),
+            server_ratio(bb, br),
         );
     }
 }
 
-fn median_of(xs: Vec<f64>) -> Option<f64> {
-    (!xs.is_empty()).then(|| median(xs))
+/// One timed round: calls per second, and the CPU time per call of the calling and the serving
+/// OS process.
+struct Round {
+    rate: f64,
+    caller_us: f64,
+    server_us: f64,
+}
+
+/// Runs `drive` (which returns calls/s) and measures the CPU time that the processes `caller`
+/// and `server` used meanwhile.
+fn measure(caller: u32, server: u32, drive: impl FnOnce() -> f64) -> Round {
+    let (caller_0, server_0, started) = (cpu_time(caller), cpu_time(server), Instant::now());
+    let rate = drive();
+    let calls = rate * started.elapsed().as_secs_f64();
+    let per_call = |used: Duration| used.as_secs_f64() * 1e6 / calls;
+    Round {
+        rate,
+        caller_us: per_call(cpu_time(caller) - caller_0),
+        server_us: per_call(cpu_time(server) - server_0),
+    }
+}
+
+/// The median of each figure of a case's rounds.
+#[derive(Clone, Copy, Debug)]
+struct Medians {
+    rate: f64,
+    caller_us: f64,
+    server_us: f64,
+}
+
+impl Medians {
+    fn of(rounds: &[Round]) -> Option<Medians> {
+        let of = |f: fn(&Round) -> f64| median(rounds.iter().map(f).collect());
+        (!rounds.is_empty()).then(|| Medians {
+            rate: of(|r| r.rate),
+            caller_us: of(|r| r.caller_us),
+            server_us: of(|r| r.server_us),
+        })
+    }
+}
+
+/// CPU time used so far by every thread of the process `pid`: the sum of the first field of
+/// `/proc/<pid>/task/*/schedstat` (nanoseconds on a CPU, user and kernel).
+fn cpu_time(pid: u32) -> Duration {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).expect("read /proc/<pid>/task");
+    let mut nanos = 0u64;
+    for task in tasks {
+        // A thread can end between the listing and the read; its time is then not counted.
+        let schedstat = std::fs::read_to_string(task.expect("task entry").path().join("schedstat"));
+        if let Ok(schedstat) = schedstat {
+            let on_cpu = schedstat
+                .split_whitespace()
+                .next()
+                .and_then(|x| x.parse().ok());
+            nanos += on_cpu.unwrap_or(0);
+        }
+    }
+    Duration::from_nanos(nanos)
+}
+
+/// The OS pid of an `erl` node's emulator.
+fn os_pid(node: &mut ErlNode) -> u32 {
+    node.eval("os:getpid().")
+        .trim_matches('"')
+        .parse()
+        .expect("os:getpid() is a number")
 }
 
 /// A comma-separated setting from the environment, or its default.
