@@ -11,7 +11,9 @@
 //! A second table gives the CPU time per call of the calling and the serving OS process (all
 //! their threads, kernel time included, from `/proc/<pid>/task/*/schedstat`). On this 2-core
 //! machine caller and server share the cores, so calls/s also depend on what the caller costs;
-//! the server's CPU per call is what sets calls/s where the caller has cores of its own.
+//! the server's CPU per call is what sets calls/s where the caller has cores of its own. Its
+//! last column is the most CPU per call a server could use for BEAM->Rust to reach 1.5x
+//! BEAM->BEAM on this machine's cores, given the least CPU per call the BEAM caller used.
 //!
 //! Settings (for profiling one case): `GEN_CALLS_CALLERS=16,64` (caller counts, default both),
 //! `GEN_CALLS_PAYLOADS=int,tuple,map,pids`, `GEN_CALLS_DIRECTIONS=bb,br,rb` (BEAM->BEAM,
@@ -185,18 +187,30 @@ fn main() {
         (Some(beam), Some(rust)) => format!("{:.2}x", beam.server_us / rust.server_us),
         _ => "-".to_string(),
     };
+    // Calls/s can be at most cores / (caller's + server's CPU per call): what is left for a
+    // server at 1.5x BEAM->BEAM once the BEAM caller has taken its share (the smaller of what
+    // it used calling the BEAM and the Rust server).
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    let room = |bb: Option<Medians>, br: Option<Medians>| match (bb, br) {
+        (Some(bb), Some(br)) => {
+            let caller_us = bb.caller_us.min(br.caller_us);
+            format!("{:.1}", cores * 1e6 / (1.5 * bb.rate) - caller_us)
+        }
+        _ => "-".to_string(),
+    };
     println!();
     println!("CPU time per call in microseconds, caller / server (each an OS process, all threads, kernel included):");
     println!();
-    println!("| callers | payload | BEAM->BEAM | BEAM->Rust | Rust->BEAM | BEAM server's CPU per call / Rust server's |");
-    println!("|--:|---|--:|--:|--:|--:|");
+    println!("| callers | payload | BEAM->BEAM | BEAM->Rust | Rust->BEAM | BEAM server's CPU per call / Rust server's | at most for a server at 1.5x on {cores} cores |");
+    println!("|--:|---|--:|--:|--:|--:|--:|");
     for (n, kind, bb, br, rb) in rows {
         println!(
-            "| {n} | {kind} | {} | {} | {} | {} |",
+            "| {n} | {kind} | {} | {} | {} | {} | {} |",
             cpu(bb),
             cpu(br),
             cpu(rb),
             server_ratio(bb, br),
+            room(bb, br),
         );
     }
 }
