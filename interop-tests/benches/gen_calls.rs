@@ -232,8 +232,9 @@ fn measure(caller: u32, server: u32, drive: impl FnOnce() -> f64) -> Round {
     let per_call = |used: Duration| used.as_secs_f64() * 1e6 / calls;
     Round {
         rate,
-        caller_us: per_call(cpu_time(caller) - caller_0),
-        server_us: per_call(cpu_time(server) - server_0),
+        // Saturating: a thread that ended meanwhile takes its time out of the sum.
+        caller_us: per_call(cpu_time(caller).saturating_sub(caller_0)),
+        server_us: per_call(cpu_time(server).saturating_sub(server_0)),
     }
 }
 
