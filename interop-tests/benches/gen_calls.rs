@@ -150,7 +150,11 @@ fn main() {
                     rb.extend(counted.then_some(r));
                 }
             }
-            let (bb, br, rb) = (Medians::of(&bb), Medians::of(&br), Medians::of(&rb));
+            let (bb, br, rb) = (
+                Round::medians(&bb),
+                Round::medians(&br),
+                Round::medians(&rb),
+            );
             eprintln!(
                 "{n} callers, {kind}: BEAM->BEAM {bb:?}, BEAM->Rust {br:?}, Rust->BEAM {rb:?}"
             );
@@ -158,8 +162,8 @@ fn main() {
         }
     }
 
-    let cell = |x: Option<Medians>| x.map_or("-".to_string(), |x| format!("{:.0}", x.rate));
-    let ratio = |x: Option<Medians>, base: Option<Medians>, target: f64| match (x, base) {
+    let cell = |x: Option<Round>| x.map_or("-".to_string(), |x| format!("{:.0}", x.rate));
+    let ratio = |x: Option<Round>, base: Option<Round>, target: f64| match (x, base) {
         (Some(x), Some(base)) => {
             let r = x.rate / base.rate;
             format!("{r:.2}x {}", if r >= target { "met" } else { "MISSED" })
@@ -178,12 +182,12 @@ fn main() {
             ratio(*rb, *bb, 1.0),
         );
     }
-    let cpu = |x: Option<Medians>| {
+    let cpu = |x: Option<Round>| {
         x.map_or("-".to_string(), |x| {
             format!("{:.1} / {:.1}", x.caller_us, x.server_us)
         })
     };
-    let server_ratio = |beam: Option<Medians>, rust: Option<Medians>| match (beam, rust) {
+    let server_ratio = |beam: Option<Round>, rust: Option<Round>| match (beam, rust) {
         (Some(beam), Some(rust)) => format!("{:.2}x", beam.server_us / rust.server_us),
         _ => "-".to_string(),
     };
@@ -191,7 +195,7 @@ fn main() {
     // server at 1.5x BEAM->BEAM once the BEAM caller has taken its share (the smaller of what
     // it used calling the BEAM and the Rust server).
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
-    let room = |bb: Option<Medians>, br: Option<Medians>| match (bb, br) {
+    let room = |bb: Option<Round>, br: Option<Round>| match (bb, br) {
         (Some(bb), Some(br)) => {
             let caller_us = bb.caller_us.min(br.caller_us);
             format!("{:.1}", cores * 1e6 / (1.5 * bb.rate) - caller_us)
@@ -215,8 +219,9 @@ fn main() {
     }
 }
 
-/// One timed round: calls per second, and the CPU time per call of the calling and the serving
-/// OS process.
+/// One timed round, or the medians of a case's rounds: calls per second, and the CPU time per
+/// call of the calling and the serving OS process.
+#[derive(Clone, Copy, Debug)]
 struct Round {
     rate: f64,
     caller_us: f64,
@@ -238,18 +243,11 @@ fn measure(caller: u32, server: u32, drive: impl FnOnce() -> f64) -> Round {
     }
 }
 
-/// The median of each figure of a case's rounds.
-#[derive(Clone, Copy, Debug)]
-struct Medians {
-    rate: f64,
-    caller_us: f64,
-    server_us: f64,
-}
-
-impl Medians {
-    fn of(rounds: &[Round]) -> Option<Medians> {
+impl Round {
+    /// The median of each figure of `rounds`, or `None` when there are none.
+    fn medians(rounds: &[Round]) -> Option<Round> {
         let of = |f: fn(&Round) -> f64| median(rounds.iter().map(f).collect());
-        (!rounds.is_empty()).then(|| Medians {
+        (!rounds.is_empty()).then(|| Round {
             rate: of(|r| r.rate),
             caller_us: of(|r| r.caller_us),
             server_us: of(|r| r.server_us),
