@@ -6,8 +6,8 @@
 //! server answering many of ours) it raises the rate, because neither side pays a wake-up per
 //! message. Which case holds is not visible in one read, so the reader tries: after a window of
 //! reads at a busy rate it reads a window with pauses, keeps pausing while that does not lower
-//! the incoming message rate below the rate without pauses, and compares again from time to time. Trials that lose are
-//! repeated less and less often.
+//! the incoming message rate below the rate without pauses, and compares again from time to
+//! time. Trials that lose are repeated less and less often.
 
 use std::time::{Duration, Instant};
 
